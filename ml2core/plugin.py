@@ -1,0 +1,228 @@
+"""The facade: ``Ml2Plugin``, what an embedding controller calls.
+
+Thin on purpose: construction wires configuration, database and drivers;
+each resource method delegates to its service in ``ml2core.services``.
+Every public method raises only ``ml2core.exceptions`` errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import sqlalchemy.exc as sa_exc
+from oslo_config import cfg
+from sqlalchemy.engine import Engine
+
+from ml2core import config as ml2_config
+from ml2core.context import Context
+from ml2core.core import Core
+from ml2core.db import migration
+from ml2core.db.engine import Database, make_engine
+from ml2core.db.errors import wrap
+from ml2core.events import Callback, EventBus
+from ml2core.exceptions import DatabaseError, InvalidInput, Ml2CoreError
+from ml2core.managers.extension_manager import ExtensionManager
+from ml2core.managers.mechanism_manager import MechanismManager
+from ml2core.managers.type_manager import TypeManager
+from ml2core.services.networks import NetworkService
+
+LOG = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+__all__ = ["Ml2Plugin"]
+
+
+def facade(fn: Callable[P, R]) -> Callable[P, R]:
+    """Let only ml2core exceptions out of a public method."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except Ml2CoreError:
+            raise
+        except sa_exc.SQLAlchemyError as exc:
+            raise wrap(exc, fn.__name__) from exc
+        except (TypeError, ValueError) as exc:
+            # Typically a wrong argument type the validation did not foresee.
+            LOG.debug("bad input to %s", fn.__name__, exc_info=True)
+            raise InvalidInput(field="arguments", reason=f"{fn.__name__}: {exc}"[:300]) from exc
+        except Exception as exc:
+            LOG.exception("internal error in %s", fn.__name__)
+            raise Ml2CoreError(f"internal error in {fn.__name__}: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
+
+def _check_ctx(ctx: object) -> Context:
+    if not isinstance(ctx, Context):
+        raise InvalidInput(field="context", reason="must be an ml2core.Context")
+    return ctx
+
+
+class Ml2Plugin:
+    """An ML2 plugin on one database.
+
+    ``conf`` is an ``oslo_config.cfg.ConfigOpts`` (parsed or not; ``None``
+    means a fresh private one); ml2core registers its options on it.
+    ``db_url`` or ``engine`` override ``[database] connection``. An
+    ``engine`` the caller passes stays the caller's: ``close()`` does not
+    dispose of it, and ml2core never joins a transaction of the caller's.
+
+    Construction checks the configuration (``ConfigError``, before the
+    database is touched), loads the drivers (``DriverNotFound``,
+    ``DriverLoadError``), applies pending expand migrations under a database
+    lock unless ``[database] auto_migrate`` is false, then initializes the
+    mechanism and extension drivers. It may block on the database.
+
+    One plugin may be shared by many threads; each process makes its own.
+    """
+
+    def __init__(
+        self,
+        conf: cfg.ConfigOpts | None = None,
+        *,
+        db_url: str | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self._closed = False
+        self._owns_engine = False
+        self._engine: Engine | None = None
+        try:
+            self._setup(conf, db_url, engine)
+        except Ml2CoreError:
+            self.close()
+            raise
+        except sa_exc.SQLAlchemyError as exc:
+            self.close()
+            raise wrap(exc, "plugin start-up") from exc
+
+    def _setup(self, conf: cfg.ConfigOpts | None, db_url: str | None, engine: Engine | None) -> None:
+        if conf is not None and not isinstance(conf, cfg.ConfigOpts):
+            raise InvalidInput(field="conf", reason="must be an oslo_config.cfg.ConfigOpts or None")
+        if db_url is not None and not isinstance(db_url, str):
+            raise InvalidInput(field="db_url", reason="must be a SQLAlchemy URL string")
+        if engine is not None and not isinstance(engine, Engine):
+            raise InvalidInput(field="engine", reason="must be a sqlalchemy.engine.Engine")
+        if db_url is not None and engine is not None:
+            raise InvalidInput(field="db_url", reason="give db_url or engine, not both")
+        self.conf = conf if conf is not None else cfg.ConfigOpts()
+        ml2_config.register_opts(self.conf)
+        settings = ml2_config.validate(self.conf)
+        types = TypeManager(self.conf, settings)
+        mechanisms = MechanismManager(self.conf, settings)
+        extensions = ExtensionManager(self.conf, settings)
+        types.initialize()
+        if engine is None:
+            engine = make_engine(db_url or str(self.conf.database.connection))
+            self._owns_engine = True
+        self._engine = engine
+        db = Database(engine)
+        if self.conf.database.auto_migrate:
+            migration.upgrade(db.engine)
+        elif migration.pending(db.engine):
+            raise DatabaseError(
+                operation="plugin start-up",
+                reason="the schema is not at the expand head and [database] auto_migrate is "
+                "false; run 'ml2core db upgrade'",
+            )
+        mechanisms.initialize()
+        extensions.initialize()
+        self._core = Core(
+            conf=self.conf,
+            settings=settings,
+            db=db,
+            types=types,
+            mechanisms=mechanisms,
+            extensions=extensions,
+            events=EventBus(),
+            trigger=self,
+        )
+        self._networks = NetworkService(self._core)
+        self._lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------
+    def close(self) -> None:
+        """Release what the plugin created (its engine's connections, not a caller's engine)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_engine and self._engine is not None:
+            self._engine.dispose()
+
+    def __enter__(self) -> Ml2Plugin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine the plugin works on."""
+        assert self._engine is not None
+        return self._engine
+
+    @property
+    def extension_aliases(self) -> list[str]:
+        """Aliases of the loaded extension drivers."""
+        return self._core.extensions.aliases
+
+    @facade
+    def subscribe(self, resource: str, event: str, callback: Callback) -> None:
+        """Call ``callback(resource, event, trigger, payload)`` after each such committed event.
+
+        Resources ``network``, ``subnet``, ``port``, ``agent``; events
+        ``after_create``, ``after_update``, ``after_delete`` and, for ports,
+        ``bound``, ``binding_failed``, ``status_changed``. Raises InvalidInput
+        for an unknown resource or event.
+        """
+        self._core.events.subscribe(resource, event, callback)
+
+    # -- networks ------------------------------------------------------------------
+    @facade
+    def create_network(self, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a network (with its segments) in one transaction; return it.
+
+        Provider attributes (admin only) reserve the given segments; without
+        them a project segment is allocated from ``project_network_types`` in
+        order (``NoNetworkAvailable`` when all are exhausted). Raises
+        InvalidInput, NotAuthorized, the types' ``InUse`` errors,
+        MechanismDriverError (nothing kept), DatabaseError.
+        """
+        return self._networks.create(_check_ctx(ctx), body)
+
+    @facade
+    def get_network(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict[str, Any]:
+        """One network; NetworkNotFound if it does not exist or ``ctx`` cannot see it."""
+        return self._networks.get(_check_ctx(ctx), id, fields)
+
+    @facade
+    def get_networks(
+        self,
+        ctx: Context,
+        filters: dict[str, Any] | None = None,
+        fields: list[str] | None = None,
+        sorts: list[tuple[str, Any]] | None = None,
+        limit: int | None = None,
+        marker: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Networks visible to ``ctx``, filtered, sorted and paged in SQL."""
+        return self._networks.list(_check_ctx(ctx), filters, fields, sorts, limit, marker)
+
+    @facade
+    def update_network(self, ctx: Context, id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Change a network's name, admin state, sharing or MTU; provider attributes are fixed."""
+        return self._networks.update(_check_ctx(ctx), id, body)
+
+    @facade
+    def delete_network(self, ctx: Context, id: str) -> None:
+        """Delete a network, its subnets, network-owned ports and segments (IDs released).
+
+        NetworkInUse while other ports remain.
+        """
+        self._networks.delete(_check_ctx(ctx), id)

@@ -1,0 +1,244 @@
+"""The sparse segment allocator.
+
+Only allocated IDs are stored, one row each, under the unique key
+``(network_type, physical_network, segmentation_id)``; ranges stay ranges.
+Finding a free ID starts at a random point of the candidate ranges and asks
+the database for the nearest gap after it (a gap query over the allocated
+rows, never a walk over the range), then claims the ID with one INSERT that
+cannot create a duplicate. A lost race moves on to the next gap inside the
+same transaction. Nothing happens at start-up, whatever the size of the
+ranges, and nothing is kept in memory between calls.
+
+All functions run inside the caller's transaction (``session``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ml2core.db.models import SegmentAllocation
+
+_T = SegmentAllocation.__table__
+NO_PHYSNET = ""
+NO_ID = 0
+# A safety bound: each lost race means another controller took an ID, so
+# this is only reached under absurd contention.
+_MAX_LOST_RACES = 10_000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Inclusive ID ranges of one physical network, tried as one pool."""
+
+    physical_network: str
+    ranges: tuple[tuple[int, int], ...]
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sorted, non-overlapping, non-adjacent union of inclusive ranges."""
+    merged: list[list[int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return tuple((a, b) for a, b in merged)
+
+
+def _insert_ignore(session: Session) -> sa.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sqlite.insert(_T).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql.insert(_T).on_conflict_do_nothing()
+    if dialect in ("mysql", "mariadb"):
+        return sa.insert(_T).prefix_with("IGNORE")
+    raise NotImplementedError(f"no duplicate-safe INSERT for {dialect}")
+
+
+def claim(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
+    """Insert the allocation row; False if it already exists (one statement)."""
+    # RETURNING rather than rowcount: psycopg reports -1 for this statement,
+    # and the three databases all return nothing for an ignored row.
+    stmt = (
+        _insert_ignore(session)
+        .values(
+            network_type=network_type,
+            physical_network=physical_network,
+            segmentation_id=segmentation_id,
+        )
+        .returning(_T.c.segmentation_id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def release(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
+    """Delete the allocation row; False if it was not allocated."""
+    result = session.execute(
+        sa.delete(_T).where(
+            _T.c.network_type == network_type,
+            _T.c.physical_network == physical_network,
+            _T.c.segmentation_id == segmentation_id,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def is_allocated(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
+    return (
+        session.execute(
+            sa.select(_T.c.segmentation_id).where(
+                _T.c.network_type == network_type,
+                _T.c.physical_network == physical_network,
+                _T.c.segmentation_id == segmentation_id,
+            )
+        ).first()
+        is not None
+    )
+
+
+def next_gap(
+    session: Session, network_type: str, physical_network: str, after: int, high: int
+) -> int | None:
+    """The smallest free ID in ``(after, high]`` given that ``after`` is allocated.
+
+    One query: the first allocated ``a >= after`` whose successor is free.
+    """
+    a = _T.alias("a")
+    b = _T.alias("b")
+    successor_taken = (
+        sa.select(sa.literal(1))
+        .where(
+            b.c.network_type == network_type,
+            b.c.physical_network == physical_network,
+            b.c.segmentation_id == a.c.segmentation_id + 1,
+        )
+        .exists()
+    )
+    stmt = sa.select(sa.func.min(a.c.segmentation_id)).where(
+        a.c.network_type == network_type,
+        a.c.physical_network == physical_network,
+        a.c.segmentation_id >= after,
+        a.c.segmentation_id < high,
+        ~successor_taken,
+    )
+    found = session.execute(stmt).scalar()
+    if found is None:
+        return None
+    candidate = int(found) + 1
+    return candidate if candidate <= high else None
+
+
+def _claim_in_range(
+    session: Session, network_type: str, physical_network: str, low: int, high: int
+) -> int | None:
+    """Claim the first free ID at or after ``low`` within ``[low, high]``."""
+    candidate: int | None = low
+    for _ in range(_MAX_LOST_RACES):
+        if candidate is None:
+            return None
+        if claim(session, network_type, physical_network, candidate):
+            return candidate
+        candidate = next_gap(session, network_type, physical_network, candidate, high)
+    return None
+
+
+def allocate(
+    session: Session,
+    network_type: str,
+    pools: Sequence[Candidates],
+    rng: random.Random | None = None,
+) -> tuple[str, int] | None:
+    """Claim a free ID from the first pool that has one.
+
+    Within a pool the search starts at a uniformly random ID of its ranges
+    and wraps around once. Returns ``(physical_network, segmentation_id)``
+    or ``None`` when every pool is full.
+    """
+    rng = rng or random
+    for pool in pools:
+        ranges = merge_ranges(pool.ranges)
+        total = sum(high - low + 1 for low, high in ranges)
+        if total <= 0:
+            continue
+        offset = rng.randrange(total)
+        start_index = 0
+        for index, (low, high) in enumerate(ranges):
+            size = high - low + 1
+            if offset < size:
+                start_index = index
+                break
+            offset -= size
+        start_low, start_high = ranges[start_index]
+        start = start_low + offset
+        # The start range from the random point, the other ranges in order,
+        # then the part of the start range before the random point.
+        order = [(start, start_high)]
+        order += [ranges[(start_index + i) % len(ranges)] for i in range(1, len(ranges))]
+        if start > start_low:
+            order.append((start_low, start - 1))
+        for low, high in order:
+            found = _claim_in_range(session, network_type, pool.physical_network, low, high)
+            if found is not None:
+                return pool.physical_network, found
+    return None
+
+
+def allocated_in(
+    session: Session,
+    network_type: str,
+    physical_network: str | None = None,
+    low: int | None = None,
+    high: int | None = None,
+) -> list[tuple[str, int]]:
+    """Allocated ``(physnet, id)`` pairs of a type, optionally within bounds."""
+    stmt = sa.select(_T.c.physical_network, _T.c.segmentation_id).where(
+        _T.c.network_type == network_type
+    )
+    if physical_network is not None:
+        stmt = stmt.where(_T.c.physical_network == physical_network)
+    if low is not None:
+        stmt = stmt.where(_T.c.segmentation_id >= low)
+    if high is not None:
+        stmt = stmt.where(_T.c.segmentation_id <= high)
+    stmt = stmt.order_by(_T.c.physical_network, _T.c.segmentation_id)
+    return [(str(p), int(s)) for p, s in session.execute(stmt)]
+
+
+def count_in(session: Session, network_type: str, physical_network: str, low: int, high: int) -> int:
+    """How many IDs of ``[low, high]`` are allocated (one COUNT on the index)."""
+    return int(
+        session.execute(
+            sa.select(sa.func.count()).where(
+                _T.c.network_type == network_type,
+                _T.c.physical_network == physical_network,
+                _T.c.segmentation_id >= low,
+                _T.c.segmentation_id <= high,
+            )
+        ).scalar_one()
+    )
+
+
+def free_subranges(
+    allocated: Iterable[int], low: int, high: int
+) -> list[list[int]]:
+    """Free sub-ranges ``[[a, b], …]`` of ``[low, high]`` given the sorted allocated IDs in it."""
+    result: list[list[int]] = []
+    cursor = low
+    for value in allocated:
+        if value < cursor:
+            continue
+        if value > high:
+            break
+        if value > cursor:
+            result.append([cursor, value - 1])
+        cursor = value + 1
+    if cursor <= high:
+        result.append([cursor, high])
+    return result

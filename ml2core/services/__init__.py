@@ -1,0 +1,1 @@
+"""The plugin's services, one per resource; ``Ml2Plugin`` delegates to them."""

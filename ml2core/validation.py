@@ -1,0 +1,103 @@
+"""Checking request bodies: every bad value raises InvalidInput naming the field."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ml2core.exceptions import InvalidInput
+
+MAX_NAME = 255
+_UNSET: Any = object()
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def unwrap(body: object, resource: str) -> dict[str, Any]:
+    """Accept ``{resource: {...}}`` (Neutron's envelope) or the attributes themselves."""
+    if not isinstance(body, Mapping):
+        raise InvalidInput(field=resource, reason=f"the body must be a dict, not {type(body).__name__}")
+    if len(body) == 1 and resource in body:
+        inner = body[resource]
+        if not isinstance(inner, Mapping):
+            raise InvalidInput(field=resource, reason=f"the body must be a dict, not {type(inner).__name__}")
+        body = inner
+    for key in body:
+        if not isinstance(key, str):
+            raise InvalidInput(field=repr(key), reason="attribute names must be strings")
+    return dict(body)
+
+
+def check_keys(body: Mapping[str, Any], allowed: Iterable[str], action: str) -> None:
+    """Refuse attributes that are unknown or not settable in ``action`` (``POST`` / ``PUT``)."""
+    allowed_set = set(allowed)
+    unknown = sorted(k for k in body if k not in allowed_set)
+    if unknown:
+        raise InvalidInput(
+            field=unknown[0],
+            reason=f"attribute {unknown[0]!r} is unknown or not allowed in {action}",
+        )
+
+
+def string(
+    value: Any, field: str, *, max_len: int = MAX_NAME, allow_empty: bool = True, allow_none: bool = False
+) -> Any:
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field=field, reason=f"must be a string, not {type(value).__name__}")
+    if len(value) > max_len:
+        raise InvalidInput(field=field, reason=f"is longer than {max_len} characters")
+    if not allow_empty and not value:
+        raise InvalidInput(field=field, reason="must not be empty")
+    if _CONTROL.search(value):
+        raise InvalidInput(field=field, reason="contains control characters")
+    return value
+
+
+def boolean(value: Any, field: str) -> bool:
+    """Booleans, and the strings Neutron's API converts (``"true"``/``"false"``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise InvalidInput(field=field, reason=f"must be a boolean, not {value!r}"[:200])
+
+
+def integer(value: Any, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Integers, and decimal strings; never booleans or floats."""
+    if isinstance(value, bool):
+        raise InvalidInput(field=field, reason="must be an integer, not a boolean")
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,20}", value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int):
+        raise InvalidInput(field=field, reason=f"must be an integer, not {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise InvalidInput(field=field, reason=f"{value} is below the minimum {minimum}")
+    if maximum is not None and value > maximum:
+        raise InvalidInput(field=field, reason=f"{value} is above the maximum {maximum}")
+    return value
+
+
+def uuid_string(value: Any, field: str) -> str:
+    if not isinstance(value, str) or len(value) > 64:
+        raise InvalidInput(field=field, reason="must be a UUID string")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidInput(field=field, reason=f"{value!r} is not a UUID"[:200]) from None
+
+
+def is_uuid(value: object) -> bool:
+    if not isinstance(value, str) or len(value) > 64:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
