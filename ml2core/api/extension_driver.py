@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,6 +40,14 @@ class ExtensionDriver(abc.ABC):  # noqa: B024 - only initialize() is mandatory
     def extension_alias(self) -> str:
         """The API extension alias this driver implements ('' for none)."""
         return ""
+
+    def extended_attributes(self, resource: str) -> Collection[str]:
+        """Attribute names this driver accepts in request bodies of ``resource``.
+
+        ``resource`` is ``network``, ``subnet`` or ``port``. Requests carrying
+        an attribute no driver declares are refused with ``InvalidInput``.
+        """
+        return ()
 
     def process_create_network(self, context: Context, data: dict[str, Any], result: dict[str, Any]) -> None:
         """Store the driver's attributes from the request ``data``; add them to ``result``."""

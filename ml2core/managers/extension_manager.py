@@ -32,6 +32,13 @@ class ExtensionManager:
     def aliases(self) -> list[str]:
         return [d.extension_alias for d in self.drivers if d.extension_alias]
 
+    def attributes(self, resource: str) -> set[str]:
+        """Request attributes of ``resource`` that extension drivers accept."""
+        names: set[str] = set()
+        for driver in self.drivers:
+            names.update(driver.extended_attributes(resource))
+        return names
+
     def _call(self, method: str, *args: Any) -> None:
         for driver in self.drivers:
             try:

@@ -226,7 +226,7 @@ class NetworkService:
 
     def create(self, ctx: Context, body: object) -> dict[str, Any]:
         data = unwrap(body, "network")
-        check_keys(data, CREATE_KEYS, "POST")
+        check_keys(data, CREATE_KEYS | self.core.extensions.attributes("network"), "POST")
         policy.check_admin_attributes(ctx, data)
         project_id = policy.project_for_create(ctx, data)
         name = string(data.get("name", ""), "name")
@@ -291,7 +291,7 @@ class NetworkService:
     # -- updating ------------------------------------------------------------------
     def update(self, ctx: Context, network_id: str, body: object) -> dict[str, Any]:
         data = unwrap(body, "network")
-        check_keys(data, UPDATE_KEYS, "PUT")
+        check_keys(data, UPDATE_KEYS | self.core.extensions.attributes("network"), "PUT")
         policy.check_admin_attributes(ctx, data)
         changes: dict[str, Any] = {}
         if "name" in data:
