@@ -66,8 +66,7 @@ ml2_opts = [
         "project_network_types",
         default=["local"],
         deprecated_name="tenant_network_types",
-        help="Network types for project networks, tried in this order. Each must be a "
-        "loaded type driver.",
+        help="Network types for project networks, tried in this order. Each must be a loaded type driver.",
     ),
     cfg.ListOpt(
         "mechanism_drivers",
@@ -187,7 +186,7 @@ database_opts = [
     ),
 ]
 
-_GROUPS: Sequence[tuple[str | None, list[cfg.Opt]]] = (
+_GROUPS: Sequence[tuple[str | None, Sequence[cfg.Opt]]] = (
     (None, default_opts),
     ("ml2", ml2_opts),
     ("ml2_type_flat", flat_opts),
@@ -325,6 +324,10 @@ def _validate_base_mac(value: str) -> None:
     parts = value.split(":")
     ok = len(parts) == 6 and all(len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts)
     if not ok:
-        raise ConfigError(option="[DEFAULT] base_mac", entry=value, reason="expected six hex octets like fa:16:3e:00:00:00")
+        raise ConfigError(
+            option="[DEFAULT] base_mac", entry=value, reason="expected six hex octets like fa:16:3e:00:00:00"
+        )
     if int(parts[0], 16) & 1:
-        raise ConfigError(option="[DEFAULT] base_mac", entry=value, reason="the first octet is a multicast address")
+        raise ConfigError(
+            option="[DEFAULT] base_mac", entry=value, reason="the first octet is a multicast address"
+        )

@@ -63,7 +63,8 @@ class EventBus:
             raise InvalidInput(field="resource", reason=f"{resource!r} is not one of {sorted(EVENTS)}")
         if event not in EVENTS[resource]:
             raise InvalidInput(
-                field="event", reason=f"{event!r} is not an event of {resource} ({', '.join(EVENTS[resource])})"
+                field="event",
+                reason=f"{event!r} is not an event of {resource} ({', '.join(EVENTS[resource])})",
             )
         if not callable(callback):
             raise InvalidInput(field="callback", reason="must be callable")

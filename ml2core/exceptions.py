@@ -53,8 +53,8 @@ __all__ = [
     "AgentNotFound",
     "ConfigError",
     "Conflict",
-    "DataplaneError",
     "DatabaseError",
+    "DataplaneError",
     "DriverLoadError",
     "DriverNotFound",
     "ExtensionDriverError",
@@ -174,8 +174,7 @@ class InUse(Conflict):
 
 class VlanIdInUse(InUse):
     template = (
-        "Unable to create the network. The VLAN {vlan_id} on physical network "
-        "{physical_network} is in use."
+        "Unable to create the network. The VLAN {vlan_id} on physical network {physical_network} is in use."
     )
 
 
@@ -184,9 +183,7 @@ class TunnelIdInUse(InUse):
 
 
 class FlatNetworkInUse(InUse):
-    template = (
-        "Unable to create the flat network. Physical network {physical_network} is in use."
-    )
+    template = "Unable to create the flat network. Physical network {physical_network} is in use."
 
 
 class NetworkInUse(InUse):

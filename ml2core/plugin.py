@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -18,17 +17,26 @@ from oslo_config import cfg
 from sqlalchemy.engine import Engine
 
 from ml2core import config as ml2_config
+from ml2core.agents import AgentService
+from ml2core.binding.dynamic import DynamicSegments
+from ml2core.binding.engine import BindingEngine
+from ml2core.constants import AFTER_CREATE, AFTER_UPDATE, AGENT
 from ml2core.context import Context
 from ml2core.core import Core
 from ml2core.db import migration
 from ml2core.db.engine import Database, make_engine
 from ml2core.db.errors import wrap
 from ml2core.events import Callback, EventBus
-from ml2core.exceptions import DatabaseError, InvalidInput, Ml2CoreError
+from ml2core.exceptions import DatabaseError, InvalidInput, Ml2CoreError, NotAuthorized
 from ml2core.managers.extension_manager import ExtensionManager
 from ml2core.managers.mechanism_manager import MechanismManager
 from ml2core.managers.type_manager import TypeManager
+from ml2core.services.host_api import HostApi
 from ml2core.services.networks import NetworkService
+from ml2core.services.port_views import PortViews
+from ml2core.services.ports import PortService
+from ml2core.services.segment_ranges import SegmentRangeService
+from ml2core.services.subnets import SubnetService
 
 LOG = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -144,7 +152,18 @@ class Ml2Plugin:
             trigger=self,
         )
         self._networks = NetworkService(self._core)
-        self._lock = threading.Lock()
+        self._subnets = SubnetService(self._core, self._networks)
+        self._ports = PortService(self._core, PortViews(self._core, self._networks))
+        self._dynamic = DynamicSegments(self._core)
+        self._ports.dynamic = self._dynamic
+        self._ports.engine = BindingEngine(self._core, self._dynamic, self._ports)
+        self._networks.content_deleters = [
+            self._ports.delete_all_in_network,
+            self._subnets.delete_all_in_network,
+        ]
+        self._agents = AgentService(self._core)
+        self._host = HostApi(self._core, self._ports, self._agents)
+        self._ranges = SegmentRangeService(self._core)
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -212,7 +231,7 @@ class Ml2Plugin:
         marker: str | None = None,
     ) -> list[dict[str, Any]]:
         """Networks visible to ``ctx``, filtered, sorted and paged in SQL."""
-        return self._networks.list(_check_ctx(ctx), filters, fields, sorts, limit, marker)
+        return self._networks.get_all(_check_ctx(ctx), filters, fields, sorts, limit, marker)
 
     @facade
     def update_network(self, ctx: Context, id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -226,3 +245,183 @@ class Ml2Plugin:
         NetworkInUse while other ports remain.
         """
         self._networks.delete(_check_ctx(ctx), id)
+
+    # -- subnets -------------------------------------------------------------------
+    @facade
+    def create_subnet(self, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a subnet (IPv4 or IPv6) on a network the caller owns.
+
+        Validates the CIDR, gateway, allocation pools and IPv6 modes; a CIDR
+        overlapping another subnet of the network is InvalidInput.
+        ``enable_dhcp`` is stored only: ml2core serves no DHCP.
+        """
+        return self._subnets.create(_check_ctx(ctx), body)
+
+    @facade
+    def get_subnet(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict[str, Any]:
+        """One subnet; SubnetNotFound if it does not exist or ``ctx`` cannot see it."""
+        return self._subnets.get(_check_ctx(ctx), id, fields)
+
+    @facade
+    def get_subnets(
+        self,
+        ctx: Context,
+        filters: dict[str, Any] | None = None,
+        fields: list[str] | None = None,
+        sorts: list[tuple[str, Any]] | None = None,
+        limit: int | None = None,
+        marker: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Subnets visible to ``ctx`` (own, and those of shared networks)."""
+        return self._subnets.get_all(_check_ctx(ctx), filters, fields, sorts, limit, marker)
+
+    @facade
+    def update_subnet(self, ctx: Context, id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Change a subnet's name, gateway, allocation pools or ``enable_dhcp``."""
+        return self._subnets.update(_check_ctx(ctx), id, body)
+
+    @facade
+    def delete_subnet(self, ctx: Context, id: str) -> None:
+        """Delete a subnet; SubnetInUse while ports other than network-owned ones use it."""
+        self._subnets.delete(_check_ctx(ctx), id)
+
+    # -- ports ---------------------------------------------------------------------
+    @facade
+    def create_port(self, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a port (MAC, fixed IPs, status DOWN); bind it if ``binding:host_id`` is set.
+
+        Binding runs after the port is committed, outside any transaction; a
+        port no driver binds gets ``binding:vif_type = binding_failed`` (see
+        :meth:`explain_binding`). Raises InvalidInput, NotAuthorized,
+        NetworkNotFound, IpAddressInUse, MacAddressInUse,
+        IpAddressGenerationFailure, MechanismDriverError, DatabaseError.
+        """
+        return self._ports.create(_check_ctx(ctx), body)
+
+    @facade
+    def get_port(self, ctx: Context, id: str, fields: list[str] | None = None) -> dict[str, Any]:
+        """One port; PortNotFound if it does not exist or ``ctx`` cannot see it."""
+        return self._ports.get(_check_ctx(ctx), id, fields)
+
+    @facade
+    def get_ports(
+        self,
+        ctx: Context,
+        filters: dict[str, Any] | None = None,
+        fields: list[str] | None = None,
+        sorts: list[tuple[str, Any]] | None = None,
+        limit: int | None = None,
+        marker: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Ports visible to ``ctx`` (own, and those on networks it owns)."""
+        return self._ports.get_all(_check_ctx(ctx), filters, fields, sorts, limit, marker)
+
+    @facade
+    def update_port(self, ctx: Context, id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Update a port; a change of host, vnic type or profile unbinds and binds again (status DOWN)."""
+        return self._ports.update(_check_ctx(ctx), id, body)
+
+    @facade
+    def delete_port(self, ctx: Context, id: str) -> None:
+        """Delete a port: addresses, binding levels and unused dynamic segments go with it."""
+        self._ports.delete(_check_ctx(ctx), id)
+
+    # -- agents and hosts ----------------------------------------------------------
+    @facade
+    def report_agent_state(self, ctx: Context, state: dict[str, Any]) -> dict[str, Any]:
+        """Create or refresh an agent (admin); return it.
+
+        When the report makes the agent new or alive again, every
+        ``binding_failed`` port on its host is bound again before this
+        returns; a failure there is logged, not raised.
+        """
+        ctx = _check_ctx(ctx)
+        agent, original, came_alive = self._agents.report(ctx, state)
+        event = AFTER_CREATE if original is None else AFTER_UPDATE
+        self._core.publish(AGENT, event, ctx, agent["id"], original, agent)
+        if came_alive:
+            self._host.rebind_failed_on_host(agent["host"])
+        return agent
+
+    @facade
+    def get_agents(self, ctx: Context, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Agents (admin), each with ``alive`` computed from ``[DEFAULT] agent_down_time``."""
+        return self._agents.get_all(_check_ctx(ctx), filters)
+
+    @facade
+    def get_host_ports(self, ctx: Context, host: str, agent_type: str | None = None) -> list[dict[str, Any]]:
+        """The ports bound to ``host`` with what its dataplane needs (admin).
+
+        One dict per port: ``port``, ``network``, ``segment`` (the bottom
+        bound segment) and, for tunnel segments, ``tunnel_endpoints`` and
+        ``remote_ports`` of the other hosts on that network.
+        """
+        return self._host.get_host_ports(_check_ctx(ctx), host, agent_type)
+
+    @facade
+    def update_port_status(self, ctx: Context, port_id: str, status: str, host: str) -> None:
+        """Record a port's status as its host's agent reports it (admin).
+
+        Ignored if the port is no longer bound to ``host``. Runs the
+        ``update_port_*`` hooks and publishes ``status_changed``.
+        """
+        self._host.update_port_status(_check_ctx(ctx), port_id, status, host)
+
+    @facade
+    def explain_binding(self, ctx: Context, port_id: str) -> dict[str, Any]:
+        """The last binding attempt of a port, level by level, driver by driver (admin)."""
+        return self._host.explain_binding(_check_ctx(ctx), port_id)
+
+    # -- dynamic segments ----------------------------------------------------------
+    @facade
+    def allocate_dynamic_segment(
+        self, ctx: Context, network_id: str, segment: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The network's dynamic segment of this type and physnet, allocated if needed (admin).
+
+        Idempotent per (network, type, physnet), across controllers. A
+        segment no binding level uses is released by the framework.
+        """
+        ctx = _check_ctx(ctx)
+        if not ctx.is_admin:
+            raise NotAuthorized(action="allocate dynamic segments", reason="admin only")
+        self._core.read("allocate_dynamic_segment", ctx, lambda c: self._networks.load(c, network_id))
+        return self._dynamic.allocate(network_id, segment)
+
+    @facade
+    def release_dynamic_segment(self, ctx: Context, segment_id: str) -> bool:
+        """Free a dynamic segment if no binding level uses it (admin); True if freed."""
+        ctx = _check_ctx(ctx)
+        if not ctx.is_admin:
+            raise NotAuthorized(action="release dynamic segments", reason="admin only")
+        return bool(self._dynamic.release([segment_id]))
+
+    # -- network segment ranges ----------------------------------------------------
+    @facade
+    def create_network_segment_range(self, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a shared or per-project range of segmentation IDs (admin)."""
+        return self._ranges.create(_check_ctx(ctx), body)
+
+    @facade
+    def get_network_segment_range(
+        self, ctx: Context, id: str, fields: list[str] | None = None
+    ) -> dict[str, Any]:
+        """One range with ``used`` and ``available`` (free sub-ranges) (admin)."""
+        return self._ranges.get(_check_ctx(ctx), id, fields)
+
+    @facade
+    def get_network_segment_ranges(
+        self, ctx: Context, filters: dict[str, Any] | None = None, fields: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Configured (``default``) and stored ranges (admin)."""
+        return self._ranges.get_all(_check_ctx(ctx), filters, fields)
+
+    @facade
+    def update_network_segment_range(self, ctx: Context, id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Rename or resize a stored range; never so that an allocated ID falls out (admin)."""
+        return self._ranges.update(_check_ctx(ctx), id, body)
+
+    @facade
+    def delete_network_segment_range(self, ctx: Context, id: str) -> None:
+        """Delete a stored range that has no ID in use (admin)."""
+        self._ranges.delete(_check_ctx(ctx), id)

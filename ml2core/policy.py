@@ -46,7 +46,9 @@ ADMIN_ONLY_READ = frozenset(
 )
 
 
-def check_admin_attributes(ctx: Context, data: dict[str, Any], keys: Iterable[str] = ADMIN_ONLY_WRITE) -> None:
+def check_admin_attributes(
+    ctx: Context, data: dict[str, Any], keys: Iterable[str] = ADMIN_ONLY_WRITE
+) -> None:
     """NotAuthorized if a non-admin sets an admin-only attribute."""
     if ctx.is_admin:
         return

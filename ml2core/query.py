@@ -30,7 +30,7 @@ class Attr:
     attribute is not a plain column (sorting then needs ``column``).
     """
 
-    column: sa.ColumnElement[Any] | None
+    column: Any
     kind: type = str
     admin_only: bool = False
     sortable: bool = True
@@ -40,7 +40,8 @@ class Attr:
         if self.where is not None:
             return self.where(values)
         assert self.column is not None
-        return self.column.in_(values)
+        condition: sa.ColumnElement[bool] = self.column.in_(values)
+        return condition
 
 
 def _convert(value: Any, attr: Attr, key: str) -> Any:
@@ -68,13 +69,12 @@ def apply_filters(
             raise InvalidInput(field=f"filters[{key!s}]"[:100], reason="not a filterable attribute")
         if attr.admin_only and not is_admin:
             raise NotAuthorized(action=f"filter on {key}", reason="admin only")
-        if isinstance(values, str | int | bool):
-            values = [values]
-        if not isinstance(values, list | tuple | set | frozenset):
+        accepted = [values] if isinstance(values, str | int | bool) else values
+        if not isinstance(accepted, list | tuple | set | frozenset):
             raise InvalidInput(field=f"filters[{key}]", reason="must be a list of values")
-        if len(values) > MAX_FILTER_VALUES:
+        if len(accepted) > MAX_FILTER_VALUES:
             raise InvalidInput(field=f"filters[{key}]", reason=f"more than {MAX_FILTER_VALUES} values")
-        converted = [_convert(v, attr, key) for v in values]
+        converted = [_convert(v, attr, key) for v in accepted]
         stmt = stmt.where(attr.condition(converted)) if converted else stmt.where(sa.false())
     return stmt
 
@@ -107,7 +107,7 @@ def parse_sorts(sorts: object, attrs: Mapping[str, Attr], *, is_admin: bool) -> 
 def page(
     session: Session,
     stmt: sa.Select[Any],
-    id_column: sa.ColumnElement[Any],
+    id_column: Any,
     sorts: Sequence[tuple[Attr, bool]],
     limit: object,
     marker: object,

@@ -42,9 +42,7 @@ def _session(context: Context) -> Session:
     return session
 
 
-def claim_segment(
-    context: Context, network_type: str, physical_network: str, segmentation_id: int
-) -> bool:
+def claim_segment(context: Context, network_type: str, physical_network: str, segmentation_id: int) -> bool:
     """Claim exactly this ID (``''`` / ``0`` for none); False if it is taken. One INSERT."""
     return allocator.claim(_session(context), network_type, physical_network, segmentation_id)
 
@@ -74,8 +72,6 @@ def candidate_pools(
     )
 
 
-def allocate_from(
-    context: Context, network_type: str, pools: list[Candidates]
-) -> tuple[str, int] | None:
+def allocate_from(context: Context, network_type: str, pools: list[Candidates]) -> tuple[str, int] | None:
     """Claim a free ID from the first pool that has one: ``(physnet, id)`` or ``None``."""
     return allocator.allocate(_session(context), network_type, pools)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["ExtensionDriver"]
 
 
-class ExtensionDriver(abc.ABC):  # noqa: B024 - only initialize() is mandatory
+class ExtensionDriver(abc.ABC):
     """Adds attributes to resources, stored in the driver's own tables.
 
     Loaded from the ``ml2core.extension_drivers`` entry points. Before

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["AgentMechanismDriverBase", "MechanismDriver", "SimpleAgentMechanismDriverBase"]
 
 
-class MechanismDriver(abc.ABC):  # noqa: B024 - only initialize() is mandatory
+class MechanismDriver(abc.ABC):
     """Base of every mechanism driver.
 
     Loaded from the ``ml2core.mechanism_drivers`` entry points and called in
@@ -201,9 +201,7 @@ class AgentMechanismDriverBase(MechanismDriver):
         reasons: list[str] = []
         for agent in agents:
             if not agent.get("alive"):
-                reasons.append(
-                    f"{_agent_label(agent)} is dead since {agent.get('heartbeat_timestamp')}"
-                )
+                reasons.append(f"{_agent_label(agent)} is dead since {agent.get('heartbeat_timestamp')}")
                 continue
             for segment in context.segments_to_bind:
                 if self.try_to_bind_segment_for_agent(context, segment, agent):

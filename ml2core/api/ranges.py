@@ -88,9 +88,7 @@ def parse_id_range(text: str, *, option: str, bounds: tuple[int, int], entry: st
     lo_bound, hi_bound = bounds
     for value in (low, high):
         if not lo_bound <= value <= hi_bound:
-            raise ConfigError(
-                option=option, entry=entry, reason=f"{value} is outside {lo_bound}..{hi_bound}"
-            )
+            raise ConfigError(option=option, entry=entry, reason=f"{value} is outside {lo_bound}..{hi_bound}")
     if high < low:
         raise ConfigError(option=option, entry=entry, reason=f"the end {high} is below the start {low}")
     return IdRange(low, high)
@@ -123,9 +121,7 @@ def parse_network_vlan_ranges(
     return result
 
 
-def parse_tunnel_ranges(
-    entries: Iterable[str], *, option: str, bounds: tuple[int, int]
-) -> list[IdRange]:
+def parse_tunnel_ranges(entries: Iterable[str], *, option: str, bounds: tuple[int, int]) -> list[IdRange]:
     """Parse ``<min>:<max>`` entries (``vni_ranges``, ``tunnel_id_ranges``)."""
     return [parse_id_range(raw.strip(), option=option, entry=raw, bounds=bounds) for raw in entries]
 
@@ -145,9 +141,7 @@ def parse_flat_networks(
     return wildcard, names
 
 
-def parse_mappings(
-    entries: Iterable[str], *, option: str, unique_values: bool = False
-) -> dict[str, str]:
+def parse_mappings(entries: Iterable[str], *, option: str, unique_values: bool = False) -> dict[str, str]:
     """Parse ``<key>:<value>`` entries into a dict; keys must be unique."""
     result: dict[str, str] = {}
     for raw in entries:

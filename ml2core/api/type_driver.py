@@ -267,9 +267,7 @@ class SegmentTypeDriver(TypeDriver):
         seg_id = segment.get("segmentation_id")
         if seg_id is None:
             return
-        allocations.release_segment_id(
-            context, self.network_type, _normalize_physnet(segment), int(seg_id)
-        )
+        allocations.release_segment_id(context, self.network_type, _normalize_physnet(segment), int(seg_id))
 
     def get_mtu(self, physical_network: str | None = None) -> int:
         conf = self.conf

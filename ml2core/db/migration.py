@@ -93,9 +93,9 @@ def _locked(engine: Engine) -> Iterator[sa.Connection]:
     backend = engine.dialect.name
     if backend == "sqlite":
         # An exclusive transaction is the lock; the migration runs inside it.
-        with engine.execution_options(ml2core_sqlite_begin="EXCLUSIVE").connect() as conn:
-            with conn.begin():
-                yield conn
+        exclusive = engine.execution_options(ml2core_sqlite_begin="EXCLUSIVE")
+        with exclusive.connect() as conn, conn.begin():
+            yield conn
         return
     with engine.connect() as conn:
         if backend == "postgresql":

@@ -68,6 +68,9 @@ class NetworkSegment(Base):
         # Set only for dynamic segments ("<network>/<type>/<physnet>"), so two
         # controllers binding ports of one network cannot both create one.
         sa.UniqueConstraint("dynamic_key", name="uq_ml2core_network_segments_dynamic_key"),
+        sa.Index(
+            "ix_ml2core_network_segments_type_id", "network_type", "physical_network", "segmentation_id"
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
@@ -167,7 +170,9 @@ class Port(Base):
         cascade="all, delete-orphan", passive_deletes=True, uselist=False, lazy="joined"
     )
     fixed_ips: Mapped[list[IpAllocation]] = relationship(
-        order_by="IpAllocation.ip_key", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="IpAllocation.ip_key",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         lazy="selectin",
     )
 

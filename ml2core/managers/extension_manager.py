@@ -20,7 +20,7 @@ class ExtensionManager:
 
     def __init__(self, conf: cfg.ConfigOpts, settings: Settings) -> None:
         self.drivers: list[ExtensionDriver] = [
-            loader.load(loader.EXTENSION_DRIVERS, name, conf, ExtensionDriver)
+            loader.load(loader.EXTENSION_DRIVERS, name, conf, ExtensionDriver)  # type: ignore[type-abstract]
             for name in settings.extension_drivers
         ]
 
@@ -54,7 +54,9 @@ class ExtensionManager:
                     driver=driver.name, method=method, reason=f"{type(exc).__name__}: {exc}"
                 ) from exc
 
-    def process(self, action: str, resource: str, context: Context, data: dict[str, Any], result: dict[str, Any]) -> None:
+    def process(
+        self, action: str, resource: str, context: Context, data: dict[str, Any], result: dict[str, Any]
+    ) -> None:
         """``process_{create,update}_{resource}`` on every driver (inside the transaction)."""
         self._call(f"process_{action}_{resource}", context, data, result)
 

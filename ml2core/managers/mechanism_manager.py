@@ -27,7 +27,7 @@ class MechanismManager:
 
     def __init__(self, conf: cfg.ConfigOpts, settings: Settings) -> None:
         self.drivers: list[MechanismDriver] = [
-            loader.load(loader.MECHANISM_DRIVERS, name, conf, MechanismDriver)
+            loader.load(loader.MECHANISM_DRIVERS, name, conf, MechanismDriver)  # type: ignore[type-abstract]
             for name in settings.mechanism_drivers
         ]
 

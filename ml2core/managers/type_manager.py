@@ -20,7 +20,7 @@ class TypeManager:
         self.drivers: dict[str, TypeDriver] = {}
         self._entry_names: dict[str, str] = {}
         for name in settings.type_drivers:
-            driver = loader.load(loader.TYPE_DRIVERS, name, conf, TypeDriver)
+            driver = loader.load(loader.TYPE_DRIVERS, name, conf, TypeDriver)  # type: ignore[type-abstract]
             network_type = driver.get_type()
             if network_type in self.drivers:
                 raise ConfigError(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ml2core.db.models import SegmentAllocation
 
-_T = SegmentAllocation.__table__
+_T: sa.Table = SegmentAllocation.__table__  # type: ignore[assignment]
 NO_PHYSNET = ""
 NO_ID = 0
 # A safety bound: each lost race means another controller took an ID, so
@@ -103,9 +103,7 @@ def is_allocated(session: Session, network_type: str, physical_network: str, seg
     )
 
 
-def next_gap(
-    session: Session, network_type: str, physical_network: str, after: int, high: int
-) -> int | None:
+def next_gap(session: Session, network_type: str, physical_network: str, after: int, high: int) -> int | None:
     """The smallest free ID in ``(after, high]`` given that ``after`` is allocated.
 
     One query: the first allocated ``a >= after`` whose successor is free.
@@ -161,13 +159,13 @@ def allocate(
     and wraps around once. Returns ``(physical_network, segmentation_id)``
     or ``None`` when every pool is full.
     """
-    rng = rng or random
+    chooser: random.Random = rng or random.Random()
     for pool in pools:
         ranges = merge_ranges(pool.ranges)
         total = sum(high - low + 1 for low, high in ranges)
         if total <= 0:
             continue
-        offset = rng.randrange(total)
+        offset = chooser.randrange(total)
         start_index = 0
         for index, (low, high) in enumerate(ranges):
             size = high - low + 1
@@ -198,9 +196,7 @@ def allocated_in(
     high: int | None = None,
 ) -> list[tuple[str, int]]:
     """Allocated ``(physnet, id)`` pairs of a type, optionally within bounds."""
-    stmt = sa.select(_T.c.physical_network, _T.c.segmentation_id).where(
-        _T.c.network_type == network_type
-    )
+    stmt = sa.select(_T.c.physical_network, _T.c.segmentation_id).where(_T.c.network_type == network_type)
     if physical_network is not None:
         stmt = stmt.where(_T.c.physical_network == physical_network)
     if low is not None:
@@ -225,9 +221,7 @@ def count_in(session: Session, network_type: str, physical_network: str, low: in
     )
 
 
-def free_subranges(
-    allocated: Iterable[int], low: int, high: int
-) -> list[list[int]]:
+def free_subranges(allocated: Iterable[int], low: int, high: int) -> list[list[int]]:
     """Free sub-ranges ``[[a, b], …]`` of ``[low, high]`` given the sorted allocated IDs in it."""
     result: list[list[int]] = []
     cursor = low

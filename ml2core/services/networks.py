@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,8 +25,21 @@ from ml2core.services import segments as seg_db
 from ml2core.validation import boolean, check_keys, integer, new_id, string, unwrap
 
 PROVIDER_KEYS = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
-_PLAIN = {"network_type": PROVIDER_KEYS[0], "physical_network": PROVIDER_KEYS[1], "segmentation_id": PROVIDER_KEYS[2]}
-CREATE_KEYS = {"name", "admin_state_up", "shared", "project_id", "tenant_id", "mtu", "segments", *PROVIDER_KEYS}
+_PLAIN = {
+    "network_type": PROVIDER_KEYS[0],
+    "physical_network": PROVIDER_KEYS[1],
+    "segmentation_id": PROVIDER_KEYS[2],
+}
+CREATE_KEYS = {
+    "name",
+    "admin_state_up",
+    "shared",
+    "project_id",
+    "tenant_id",
+    "mtu",
+    "segments",
+    *PROVIDER_KEYS,
+}
 UPDATE_KEYS = {"name", "admin_state_up", "shared", "mtu", *PROVIDER_KEYS, "segments"}
 MIN_MTU = 68
 
@@ -88,7 +101,7 @@ def provider_view(segments: list[dict[str, Any]]) -> dict[str, Any]:
             "provider:segmentation_id": s["segmentation_id"],
         }
     if not segments:
-        return {k: None for k in PROVIDER_KEYS}
+        return dict.fromkeys(PROVIDER_KEYS)
     return {
         "segments": [
             {
@@ -127,6 +140,9 @@ def visible_networks(ctx: Context, stmt: sa.Select[Any]) -> sa.Select[Any]:
 class NetworkService:
     def __init__(self, core: Core) -> None:
         self.core = core
+        #: Called inside the delete transaction to remove what goes with a
+        #: network (network-owned ports, subnets); each returns postcommit calls.
+        self.content_deleters: list[Callable[[Context, str], list[Callable[[], None]]]] = []
 
     # -- reading -------------------------------------------------------------------
     def load(self, ctx: Context, network_id: object, *, for_update: bool = False) -> Network:
@@ -141,6 +157,7 @@ class NetworkService:
         net = session.execute(stmt).scalar_one_or_none()
         if net is None:
             raise NetworkNotFound(network_id=network_id, field="network_id")
+        assert isinstance(net, Network)
         return net
 
     def to_dicts(self, ctx: Context, nets: list[Network]) -> list[dict[str, Any]]:
@@ -168,7 +185,7 @@ class NetworkService:
         item = self.core.read("get_network", ctx, run)
         return select_fields(policy.strip_admin_view(ctx, item), fields)
 
-    def list(
+    def get_all(
         self,
         ctx: Context,
         filters: object = None,
@@ -213,10 +230,7 @@ class NetworkService:
                 if not isinstance(item, Mapping):
                     raise InvalidInput(field=f"segments[{i}]", reason="must be a dict")
                 segments.append(parse_provider_segment(item, f"segments[{i}]."))
-            full = [
-                (s["network_type"], s["physical_network"], s["segmentation_id"])
-                for s in segments
-            ]
+            full = [(s["network_type"], s["physical_network"], s["segmentation_id"]) for s in segments]
             if len(set(full)) != len(full):
                 raise InvalidInput(field="segments", reason="duplicate segment entry in request")
             return segments
@@ -357,8 +371,6 @@ class NetworkService:
         self._delete(ctx, network_id)
 
     def _delete(self, ctx: Context, network_id: str) -> None:
-        from ml2core.services.deletion import delete_network_contents
-
         def run(c: Context) -> tuple[dict[str, Any], list[dict[str, Any]], list[Any]]:
             session = c.session
             assert session is not None
@@ -367,7 +379,9 @@ class NetworkService:
             current = self.to_dicts(c, [net])[0]
             segments = seg_db.segments_of(session, [net.id])[net.id]
             _check_no_user_ports(session, net.id)
-            after = delete_network_contents(self.core, c, net.id)
+            after: list[Callable[[], None]] = []
+            for deleter in self.content_deleters:
+                after += deleter(c, net.id)
             self.core.mechanisms.precommit(
                 "delete_network_precommit", NetworkContextImpl(c, current, segments)
             )

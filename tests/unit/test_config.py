@@ -44,8 +44,10 @@ def test_bad_vlan_range_names_option_and_entry(entry: str, reason: str) -> None:
 
 
 def test_tunnel_range_bounds_are_checked() -> None:
-    with pytest.raises(ConfigError, match="outside 1..16777215"):
-        ranges.parse_tunnel_ranges(["1:16777216"], option="[ml2_type_vxlan] vni_ranges", bounds=(1, 2**24 - 1))
+    with pytest.raises(ConfigError, match=r"outside 1\.\.16777215"):
+        ranges.parse_tunnel_ranges(
+            ["1:16777216"], option="[ml2_type_vxlan] vni_ranges", bounds=(1, 2**24 - 1)
+        )
 
 
 def test_gre_full_32_bit_range_parses() -> None:
@@ -55,7 +57,10 @@ def test_gre_full_32_bit_range_parses() -> None:
 
 
 def test_physnet_mtus_parse_and_reject_garbage() -> None:
-    assert ranges.parse_physnet_mtus(["physnet1:9000", "physnet2:1400"]) == {"physnet1": 9000, "physnet2": 1400}
+    assert ranges.parse_physnet_mtus(["physnet1:9000", "physnet2:1400"]) == {
+        "physnet1": 9000,
+        "physnet2": 1400,
+    }
     with pytest.raises(ConfigError, match="physical_network_mtus"):
         ranges.parse_physnet_mtus(["physnet1"])
     with pytest.raises(ConfigError, match="MTU 'abc'"):
@@ -90,8 +95,16 @@ def test_validate_rejects_multicast_base_mac() -> None:
 
 def test_list_opts_covers_contract_groups() -> None:
     groups = {group: {opt.name for opt in opts} for group, opts in config.list_opts()}
-    assert {"type_drivers", "project_network_types", "mechanism_drivers", "extension_drivers", "path_mtu",
-            "physical_network_mtus", "overlay_ip_version", "max_bind_tries"} <= groups["ml2"]
+    assert {
+        "type_drivers",
+        "project_network_types",
+        "mechanism_drivers",
+        "extension_drivers",
+        "path_mtu",
+        "physical_network_mtus",
+        "overlay_ip_version",
+        "max_bind_tries",
+    } <= groups["ml2"]
     assert groups["ml2_type_flat"] == {"flat_networks"}
     assert groups["ml2_type_vlan"] == {"network_vlan_ranges"}
     assert groups["ml2_type_vxlan"] == {"vni_ranges", "vxlan_group"}
@@ -141,7 +154,9 @@ def test_random_vlan_range_strings_parse_or_raise_config_error(entries: list[str
 @given(st.lists(st.text(max_size=25), max_size=4))
 def test_random_tunnel_range_strings_parse_or_raise_config_error(entries: list[str]) -> None:
     try:
-        parsed = ranges.parse_tunnel_ranges(entries, option="[ml2_type_gre] tunnel_id_ranges", bounds=(1, 2**32 - 1))
+        parsed = ranges.parse_tunnel_ranges(
+            entries, option="[ml2_type_gre] tunnel_id_ranges", bounds=(1, 2**32 - 1)
+        )
     except ConfigError as exc:
         assert "tunnel_id_ranges" in str(exc)
         return

@@ -14,11 +14,30 @@ def test_ml2core_all_is_pinned() -> None:
 def test_ml2core_api_all_is_pinned() -> None:
     assert sorted(ml2core.api.__all__) == sorted(
         [
-            "BOUND_DRIVER", "BOUND_SEGMENT", "ID", "MAX_BINDING_LEVELS", "MTU", "NETWORK_ID",
-            "NETWORK_TYPE", "PHYSICAL_NETWORK", "SEGMENTATION_ID",
-            "AgentMechanismDriverBase", "DataplaneBackend", "ExtensionDriver", "HostClient", "IdRange",
-            "MechanismDriver", "NetworkContext", "PortContext", "Segment", "SegmentTypeDriver",
-            "SimpleAgentMechanismDriverBase", "SubnetContext", "TypeDriver", "allocations", "ranges",
+            "BOUND_DRIVER",
+            "BOUND_SEGMENT",
+            "ID",
+            "MAX_BINDING_LEVELS",
+            "MTU",
+            "NETWORK_ID",
+            "NETWORK_TYPE",
+            "PHYSICAL_NETWORK",
+            "SEGMENTATION_ID",
+            "AgentMechanismDriverBase",
+            "DataplaneBackend",
+            "ExtensionDriver",
+            "HostClient",
+            "IdRange",
+            "MechanismDriver",
+            "NetworkContext",
+            "PortContext",
+            "Segment",
+            "SegmentTypeDriver",
+            "SimpleAgentMechanismDriverBase",
+            "SubnetContext",
+            "TypeDriver",
+            "allocations",
+            "ranges",
         ]
     )
     for name in ml2core.api.__all__:
@@ -29,8 +48,14 @@ def test_exception_tree_matches_contract() -> None:
     e = ml2core.exceptions
     for leaf in ("NetworkNotFound", "SubnetNotFound", "PortNotFound", "SegmentNotFound", "AgentNotFound"):
         assert issubclass(getattr(e, leaf), e.NotFound)
-    for leaf in ("VlanIdInUse", "TunnelIdInUse", "FlatNetworkInUse", "NetworkInUse", "IpAddressInUse",
-                 "MacAddressInUse"):
+    for leaf in (
+        "VlanIdInUse",
+        "TunnelIdInUse",
+        "FlatNetworkInUse",
+        "NetworkInUse",
+        "IpAddressInUse",
+        "MacAddressInUse",
+    ):
         assert issubclass(getattr(e, leaf), e.InUse)
     assert issubclass(e.InUse, e.Conflict)
     assert issubclass(e.NoNetworkAvailable, e.ResourceExhausted)

@@ -90,4 +90,10 @@ def _make_faulty(name: str) -> Any:
 for _hook in HOOKS:
     setattr(FaultyMechanismDriver, _hook, _make_faulty(_hook))
 
-__all__ = ["HOOKS", "FaultyMechanismDriver", "LoggerMechanismDriver", "SecondLoggerMechanismDriver", "constants"]
+__all__ = [
+    "HOOKS",
+    "FaultyMechanismDriver",
+    "LoggerMechanismDriver",
+    "SecondLoggerMechanismDriver",
+    "constants",
+]

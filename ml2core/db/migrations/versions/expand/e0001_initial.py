@@ -106,6 +106,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("dynamic_key", name="uq_ml2core_network_segments_dynamic_key"),
     )
     op.create_index(
+        "ix_ml2core_network_segments_type_id",
+        "ml2core_network_segments",
+        ["network_type", "physical_network", "segmentation_id"],
+    )
+    op.create_index(
         op.f("ix_ml2core_network_segments_network_id"), "ml2core_network_segments", ["network_id"]
     )
 
@@ -203,12 +208,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subnet_id", "ip_key", name=op.f("pk_ml2core_ip_allocations")),
     )
-    op.create_index(
-        op.f("ix_ml2core_ip_allocations_network_id"), "ml2core_ip_allocations", ["network_id"]
-    )
-    op.create_index(
-        op.f("ix_ml2core_ip_allocations_port_id"), "ml2core_ip_allocations", ["port_id"]
-    )
+    op.create_index(op.f("ix_ml2core_ip_allocations_network_id"), "ml2core_ip_allocations", ["network_id"])
+    op.create_index(op.f("ix_ml2core_ip_allocations_port_id"), "ml2core_ip_allocations", ["port_id"])
 
     op.create_table(
         "ml2core_port_binding_levels",
@@ -229,9 +230,7 @@ def upgrade() -> None:
             name=op.f("fk_ml2core_port_binding_levels_segment_id_ml2core_network_segments"),
             ondelete="SET NULL",
         ),
-        sa.PrimaryKeyConstraint(
-            "port_id", "host", "level", name=op.f("pk_ml2core_port_binding_levels")
-        ),
+        sa.PrimaryKeyConstraint("port_id", "host", "level", name=op.f("pk_ml2core_port_binding_levels")),
     )
     op.create_index(
         op.f("ix_ml2core_port_binding_levels_segment_id"),
