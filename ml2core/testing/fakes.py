@@ -1,0 +1,805 @@
+"""In-memory contexts for unit-testing mechanism drivers without a database.
+
+Use these when the subject of a test is a driver's own decisions: what
+``bind_port`` binds, continues or declines, and which ``vif_type`` and
+``vif_details`` it sets. Nothing here touches a database, a plugin or a
+host, so a test runs in well under a millisecond. To test a driver inside
+the real framework (precommit/postcommit hooks, commit races, dynamic
+segment reference counting), use a plugin on a database instead.
+
+A typical test::
+
+    from ml2core import constants
+    from ml2core.testing.config import make_conf
+    from ml2core.testing.fakes import FakePortContext, make_agent, make_port, make_segment
+
+    def test_binds_vlan_segment_of_mapped_physnet() -> None:
+        driver = MyDriver()
+        driver.conf = make_conf()
+        driver.initialize()
+        segment = make_segment("vlan", "physnet1", 100)
+        context = FakePortContext(
+            make_port(host="compute1"),
+            segments=[segment],
+            agents=[make_agent(MY_AGENT_TYPE, "compute1",
+                               configurations={"bridge_mappings": {"physnet1": "br-ex"}})],
+        )
+        driver.bind_port(context)
+        assert context.bound_segment_id == segment["id"]
+        assert context.bound_vif_type == constants.VIF_TYPE_OVS
+
+A driver that declines leaves its reasons in ``context.decline_reasons``.
+A hierarchical driver's ``continue_binding`` is in ``context.continued``;
+``context.next_level("my-driver")`` gives the context the next level's
+driver would see.
+
+Unlike Neutron's (which accepts anything), :meth:`FakePortContext.set_binding`
+and :meth:`FakePortContext.continue_binding` enforce ml2core's contract: a
+``segment_id`` that is not in ``segments_to_bind`` raises
+:class:`~ml2core.exceptions.InvalidInput`, exactly as the real context does.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from ml2core import Context, constants
+from ml2core.api import NetworkContext, PortContext, Segment, SubnetContext
+from ml2core.exceptions import InvalidInput, NoNetworkAvailable
+
+__all__ = [
+    "ContinueBindingCall",
+    "FakeNetworkContext",
+    "FakePortContext",
+    "FakeSubnetContext",
+    "SetBindingCall",
+    "make_agent",
+    "make_network",
+    "make_port",
+    "make_segment",
+    "make_subnet",
+]
+
+#: Where :meth:`FakePortContext.allocate_dynamic_segment` takes segmentation
+#: IDs from, per network type, when the caller gives none (lowest free first).
+DEFAULT_DYNAMIC_ID_RANGES: Mapping[str, tuple[int, int]] = {
+    constants.TYPE_VLAN: (constants.MIN_VLAN_TAG, constants.MAX_VLAN_TAG),
+    constants.TYPE_VXLAN: (constants.MIN_VXLAN_VNI, constants.MAX_VXLAN_VNI),
+    constants.TYPE_GENEVE: (constants.MIN_GENEVE_VNI, constants.MAX_GENEVE_VNI),
+    constants.TYPE_GRE: (constants.MIN_GRE_ID, constants.MAX_GRE_ID),
+}
+
+_AGENT_BINARIES = {
+    constants.AGENT_TYPE_OVS: "neutron-openvswitch-agent",
+    constants.AGENT_TYPE_LINUXBRIDGE: "neutron-linuxbridge-agent",
+    constants.AGENT_TYPE_NIC_SWITCH: "neutron-sriov-nic-agent",
+}
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+# -- builders ---------------------------------------------------------------------------
+
+
+def make_segment(
+    network_type: str,
+    physical_network: str | None = None,
+    segmentation_id: int | None = None,
+    *,
+    segment_id: str | None = None,
+    network_id: str | None = None,
+    is_dynamic: bool = False,
+) -> Segment:
+    """A segment dict as drivers see it (a new UUID unless ``segment_id`` is given).
+
+    ``make_segment("vlan", "physnet1", 100)``, ``make_segment("vxlan",
+    segmentation_id=1001)``, ``make_segment("local")``. ``network_id`` is
+    filled in by :class:`FakeNetworkContext` when left ``None``.
+    """
+    return {
+        "id": segment_id or _new_id(),
+        "network_id": network_id,
+        "network_type": network_type,
+        "physical_network": physical_network,
+        "segmentation_id": segmentation_id,
+        "is_dynamic": is_dynamic,
+    }
+
+
+def make_agent(
+    agent_type: str,
+    host: str = "host",
+    *,
+    alive: bool = True,
+    configurations: Mapping[str, Any] | None = None,
+    admin_state_up: bool = True,
+    agent_id: str | None = None,
+    binary: str | None = None,
+    heartbeat_timestamp: str | None = None,
+) -> dict[str, Any]:
+    """An agent dict as ``PortContext.host_agents`` returns it.
+
+    A live agent reported just now; a dead one (``alive=False``) last
+    reported ten minutes ago, unless ``heartbeat_timestamp`` (ISO 8601) is
+    given. ``binary`` defaults to Neutron's binary name for the known agent
+    types. Example::
+
+        make_agent(constants.AGENT_TYPE_OVS, "compute1",
+                   configurations={"bridge_mappings": {"physnet1": "br-ex"},
+                                   "tunnel_types": ["vxlan"]})
+    """
+    now = datetime.now(UTC)
+    heartbeat = heartbeat_timestamp or _iso(now if alive else now - timedelta(minutes=10))
+    started = _iso(now - timedelta(hours=1))
+    return {
+        "id": agent_id or _new_id(),
+        "agent_type": agent_type,
+        "binary": binary or _AGENT_BINARIES.get(agent_type, "ml2core-agent"),
+        "host": host,
+        "alive": alive,
+        "admin_state_up": admin_state_up,
+        "configurations": copy.deepcopy(dict(configurations or {})),
+        "heartbeat_timestamp": heartbeat,
+        "started_at": started,
+        "created_at": started,
+    }
+
+
+def make_network(
+    segments: Sequence[Segment] = (), *, network_id: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A network dict (admin view) with Neutron's keys, describing ``segments``.
+
+    One segment gives the ``provider:*`` keys, several give ``segments``, as
+    the facade shows them. ``overrides`` replace any key.
+    """
+    network: dict[str, Any] = {
+        "id": network_id or _new_id(),
+        "name": "net",
+        "project_id": "project",
+        "admin_state_up": True,
+        "shared": False,
+        "status": constants.NET_STATUS_ACTIVE,
+        "mtu": constants.DEFAULT_NETWORK_MTU,
+    }
+    provider = [
+        {
+            "provider:network_type": s.get("network_type"),
+            "provider:physical_network": s.get("physical_network"),
+            "provider:segmentation_id": s.get("segmentation_id"),
+        }
+        for s in segments
+    ]
+    if len(provider) == 1:
+        network.update(provider[0])
+    elif provider:
+        network["segments"] = provider
+    network.update(overrides)
+    return network
+
+
+def make_subnet(
+    network_id: str,
+    cidr: str = "10.0.0.0/24",
+    *,
+    subnet_id: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A subnet dict with Neutron's keys (IPv4 unless ``ip_version`` is overridden)."""
+    subnet: dict[str, Any] = {
+        "id": subnet_id or _new_id(),
+        "name": "subnet",
+        "project_id": "project",
+        "network_id": network_id,
+        "cidr": cidr,
+        "ip_version": 4,
+        "gateway_ip": None,
+        "allocation_pools": [],
+        "enable_dhcp": False,
+        "ipv6_address_mode": None,
+    }
+    subnet.update(overrides)
+    return subnet
+
+
+def make_port(
+    *,
+    host: str = "",
+    vnic_type: str = constants.VNIC_NORMAL,
+    profile: Mapping[str, Any] | None = None,
+    network_id: str | None = None,
+    port_id: str | None = None,
+    fixed_ips: Sequence[Mapping[str, Any]] = (),
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A port dict (admin view, ``binding:*`` included) with Neutron's keys.
+
+    ``make_port(host="compute1", vnic_type="direct", profile={"pci_slot":
+    "0000:03:10.1"})``. ``network_id`` is filled in by
+    :class:`FakePortContext` when left ``None``; ``overrides`` replace any key.
+    """
+    port: dict[str, Any] = {
+        "id": port_id or _new_id(),
+        "name": "port",
+        "project_id": "project",
+        "network_id": network_id,
+        "mac_address": "fa:16:3e:00:00:01",
+        "fixed_ips": [dict(ip) for ip in fixed_ips],
+        "device_id": "",
+        "device_owner": "",
+        "status": constants.PORT_STATUS_DOWN,
+        "admin_state_up": True,
+        "binding:host_id": host,
+        "binding:vnic_type": vnic_type,
+        "binding:profile": copy.deepcopy(dict(profile or {})),
+        "binding:vif_type": constants.VIF_TYPE_UNBOUND,
+        "binding:vif_details": {},
+    }
+    port.update(overrides)
+    return port
+
+
+# -- network and subnet contexts ---------------------------------------------------------
+
+
+class FakeNetworkContext(NetworkContext):
+    """A :class:`~ml2core.api.NetworkContext` over a network dict and its segments.
+
+    Use it to call a driver's ``*_network_*`` hooks directly, and as the
+    ``network`` of a :class:`FakePortContext` or :class:`FakeSubnetContext`.
+    ``FakeNetworkContext(segments=[make_segment("vlan", "physnet1", 100)])``
+    makes the network dict too (see :func:`make_network`). Segments without a
+    ``network_id`` get the network's. ``plugin_context`` is an admin
+    :class:`ml2core.Context` without a session unless one is given.
+    """
+
+    def __init__(
+        self,
+        network: Mapping[str, Any] | None = None,
+        segments: Sequence[Segment] = (),
+        *,
+        original: Mapping[str, Any] | None = None,
+        plugin_context: Context | None = None,
+    ) -> None:
+        self._current = dict(network) if network is not None else make_network(segments)
+        self._current.setdefault("id", _new_id())
+        network_id = self._current["id"]
+        self._segments: list[Segment] = []
+        for segment in segments:
+            copied = dict(segment)
+            if copied.get("network_id") is None:
+                copied["network_id"] = network_id
+            self._segments.append(copied)
+        self._original = dict(original) if original is not None else None
+        self._plugin_context = plugin_context or Context.admin()
+
+    @property
+    def current(self) -> dict[str, Any]:
+        """The network dict given (or built)."""
+        return self._current
+
+    @property
+    def original(self) -> dict[str, Any] | None:
+        """The ``original`` given, or ``None``."""
+        return self._original
+
+    @property
+    def network_segments(self) -> list[Segment]:
+        """The static segments given, in order, with ``network_id`` filled in."""
+        return self._segments
+
+    @property
+    def plugin_context(self) -> Context:
+        """The ``plugin_context`` given, or an admin context."""
+        return self._plugin_context
+
+
+class FakeSubnetContext(SubnetContext):
+    """A :class:`~ml2core.api.SubnetContext` over a subnet dict and a network context.
+
+    Use it to call a driver's ``*_subnet_*`` hooks directly:
+    ``FakeSubnetContext(network=FakeNetworkContext(segments=[...]))`` makes a
+    subnet (see :func:`make_subnet`) on that network.
+    """
+
+    def __init__(
+        self,
+        subnet: Mapping[str, Any] | None = None,
+        network: NetworkContext | None = None,
+        *,
+        original: Mapping[str, Any] | None = None,
+        plugin_context: Context | None = None,
+    ) -> None:
+        self._plugin_context = plugin_context or (
+            network.plugin_context if network is not None else Context.admin()
+        )
+        self._network = network or FakeNetworkContext(plugin_context=self._plugin_context)
+        network_id = self._network.current["id"]
+        self._current = dict(subnet) if subnet is not None else make_subnet(network_id)
+        self._original = dict(original) if original is not None else None
+
+    @property
+    def current(self) -> dict[str, Any]:
+        """The subnet dict given (or built)."""
+        return self._current
+
+    @property
+    def original(self) -> dict[str, Any] | None:
+        """The ``original`` given, or ``None``."""
+        return self._original
+
+    @property
+    def network(self) -> NetworkContext:
+        """The network context given (or built)."""
+        return self._network
+
+    @property
+    def plugin_context(self) -> Context:
+        """The ``plugin_context`` given, the network's, or an admin context."""
+        return self._plugin_context
+
+
+# -- the port context ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetBindingCall:
+    """One recorded :meth:`FakePortContext.set_binding` call."""
+
+    segment_id: str
+    vif_type: str
+    vif_details: dict[str, Any]
+    status: str | None
+
+
+@dataclass(frozen=True)
+class ContinueBindingCall:
+    """One recorded :meth:`FakePortContext.continue_binding` call."""
+
+    segment_id: str
+    next_segments_to_bind: list[Segment]
+
+
+@dataclass
+class _DynamicSegments:
+    """Dynamic segments of one network, shared by a context and its next levels."""
+
+    network_id: str
+    id_ranges: Mapping[str, tuple[int, int]]
+    live: list[Segment] = field(default_factory=list)
+    allocated: list[Segment] = field(default_factory=list)
+    released_ids: list[str] = field(default_factory=list)
+
+
+Outcome = Literal["bound", "continued", "declined", "none"]
+
+
+class FakePortContext(PortContext):
+    """A :class:`~ml2core.api.PortContext` that records what a driver does.
+
+    Build it from a port dict (see :func:`make_port`), a network (a
+    :class:`FakeNetworkContext`, or a network dict plus ``segments``), the
+    agents known anywhere (see :func:`make_agent`; :meth:`host_agents`
+    returns those of the asked type on :attr:`host`), and optionally the
+    ``segments_to_bind`` of the level under way (default: the network's
+    static segments, as at level 0) and the ``binding_levels`` already
+    decided above it. ``host`` defaults to the port's ``binding:host_id``
+    (and, when given, is written there).
+
+    Then call the driver and read what it did:
+
+    * :attr:`bound_segment_id`, :attr:`bound_vif_type`,
+      :attr:`bound_vif_details`, :attr:`bound_status` (the last
+      ``set_binding``; ``None`` if there was none), all calls in
+      :attr:`set_binding_calls`;
+    * :attr:`continued` (the last ``continue_binding``), all in
+      :attr:`continue_binding_calls`; :meth:`next_level` for the next level;
+    * :attr:`decline_reasons`;
+    * :attr:`dynamic_segments` (allocated and not released, including those
+      given as ``dynamic_segments``), :attr:`allocated_segments` (allocated
+      through this context), :attr:`released_segment_ids`;
+    * :attr:`outcome`, one word for the lot.
+
+    Like the real context (and unlike Neutron's), ``set_binding`` and
+    ``continue_binding`` raise ``InvalidInput`` for a segment that is not in
+    ``segments_to_bind``; nothing is recorded then. After ``set_binding``,
+    :attr:`vif_type` and :attr:`vif_details` show the new binding, as in
+    Neutron. Not thread-safe; make one per test.
+    """
+
+    def __init__(
+        self,
+        port: Mapping[str, Any] | None = None,
+        *,
+        network: NetworkContext | Mapping[str, Any] | None = None,
+        segments: Sequence[Segment] | None = None,
+        segments_to_bind: Sequence[Segment] | None = None,
+        binding_levels: Sequence[Mapping[str, Any]] = (),
+        host: str | None = None,
+        agents: Iterable[Mapping[str, Any]] = (),
+        original: Mapping[str, Any] | None = None,
+        original_binding_levels: Sequence[Mapping[str, Any]] | None = None,
+        dynamic_segments: Sequence[Segment] = (),
+        dynamic_id_ranges: Mapping[str, tuple[int, int]] | None = None,
+        plugin_context: Context | None = None,
+    ) -> None:
+        """Build the context; see the class docstring for each argument's role.
+
+        ``segments`` are the network's static segments when ``network`` is a
+        dict or ``None``; giving them with a ``NetworkContext`` is an error
+        (``InvalidInput``). ``dynamic_id_ranges`` bounds the IDs
+        :meth:`allocate_dynamic_segment` hands out per network type (default
+        :data:`DEFAULT_DYNAMIC_ID_RANGES`).
+        """
+        self._plugin_context = plugin_context or (
+            network.plugin_context if isinstance(network, NetworkContext) else Context.admin()
+        )
+        if isinstance(network, NetworkContext):
+            if segments is not None:
+                raise InvalidInput(field="segments", reason="give segments inside the FakeNetworkContext")
+            self._network: NetworkContext = network
+        else:
+            self._network = FakeNetworkContext(network, segments or (), plugin_context=self._plugin_context)
+        network_id = self._network.current["id"]
+
+        self._current = copy.deepcopy(dict(port)) if port is not None else make_port()
+        if self._current.get("network_id") is None:
+            self._current["network_id"] = network_id
+        if host is not None:
+            self._current["binding:host_id"] = host
+        self._current.setdefault("binding:host_id", "")
+        self._current.setdefault("binding:vnic_type", constants.VNIC_NORMAL)
+        self._current.setdefault("binding:profile", {})
+        self._current.setdefault("binding:vif_type", constants.VIF_TYPE_UNBOUND)
+        self._current.setdefault("binding:vif_details", {})
+        self._original = copy.deepcopy(dict(original)) if original is not None else None
+
+        self._agents = [copy.deepcopy(dict(agent)) for agent in agents]
+        self._segments_to_bind = [
+            dict(s)
+            for s in (segments_to_bind if segments_to_bind is not None else self._network.network_segments)
+        ]
+        self._binding_levels = [dict(level) for level in binding_levels]
+        self._original_binding_levels = (
+            [dict(level) for level in original_binding_levels]
+            if original_binding_levels is not None
+            else None
+        )
+        self._dynamic = _DynamicSegments(
+            network_id=network_id,
+            id_ranges=dict(dynamic_id_ranges if dynamic_id_ranges is not None else DEFAULT_DYNAMIC_ID_RANGES),
+            live=[dict(s, is_dynamic=True) for s in dynamic_segments],
+        )
+
+        #: Every ``set_binding`` call, in order.
+        self.set_binding_calls: list[SetBindingCall] = []
+        #: Every ``continue_binding`` call, in order.
+        self.continue_binding_calls: list[ContinueBindingCall] = []
+        #: Every ``decline`` reason, in order.
+        self.decline_reasons: list[str] = []
+
+    # -- the port ----------------------------------------------------------------------
+    @property
+    def current(self) -> dict[str, Any]:
+        """The port (a private copy of the dict given; drivers may read, not rely on writing)."""
+        return self._current
+
+    @property
+    def original(self) -> dict[str, Any] | None:
+        """The ``original`` port given, or ``None`` (not an update)."""
+        return self._original
+
+    @property
+    def status(self) -> str:
+        """The port's ``status`` key (``DOWN`` when absent)."""
+        return str(self._current.get("status", constants.PORT_STATUS_DOWN))
+
+    @property
+    def network(self) -> NetworkContext:
+        """The port's network context."""
+        return self._network
+
+    @property
+    def plugin_context(self) -> Context:
+        """The ``plugin_context`` given, or an admin context; no session (as in ``bind_port``)."""
+        return self._plugin_context
+
+    @property
+    def host(self) -> str:
+        """The port's ``binding:host_id``."""
+        return str(self._current.get("binding:host_id") or "")
+
+    @property
+    def original_host(self) -> str | None:
+        """``binding:host_id`` of ``original``; ``None`` when not an update."""
+        if self._original is None:
+            return None
+        return str(self._original.get("binding:host_id") or "")
+
+    @property
+    def vif_type(self) -> str:
+        """``binding:vif_type``: the port's, or the last ``set_binding``'s."""
+        return str(self._current.get("binding:vif_type") or constants.VIF_TYPE_UNBOUND)
+
+    @property
+    def original_vif_type(self) -> str | None:
+        """``binding:vif_type`` of ``original``; ``None`` when not an update."""
+        if self._original is None:
+            return None
+        return str(self._original.get("binding:vif_type") or constants.VIF_TYPE_UNBOUND)
+
+    @property
+    def vif_details(self) -> dict[str, Any]:
+        """``binding:vif_details``: the port's, or the last ``set_binding``'s."""
+        details = self._current.get("binding:vif_details") or {}
+        return dict(details)
+
+    # -- binding levels ------------------------------------------------------------------
+    @property
+    def binding_levels(self) -> list[dict[str, Any]]:
+        """The levels given (``{"bound_driver", "bound_segment"}``), top first."""
+        return [dict(level) for level in self._binding_levels]
+
+    @property
+    def original_binding_levels(self) -> list[dict[str, Any]] | None:
+        """The ``original_binding_levels`` given, or ``None``."""
+        if self._original_binding_levels is None:
+            return None
+        return [dict(level) for level in self._original_binding_levels]
+
+    @staticmethod
+    def _segment_of(levels: Sequence[Mapping[str, Any]] | None, index: int) -> Segment | None:
+        if not levels:
+            return None
+        segment = levels[index].get("bound_segment")
+        return dict(segment) if segment is not None else None
+
+    @property
+    def top_bound_segment(self) -> Segment | None:
+        """The segment of the first level given, or ``None``."""
+        return self._segment_of(self._binding_levels, 0)
+
+    @property
+    def original_top_bound_segment(self) -> Segment | None:
+        """The segment of the first original level, or ``None``."""
+        return self._segment_of(self._original_binding_levels, 0)
+
+    @property
+    def bottom_bound_segment(self) -> Segment | None:
+        """The segment of the last level given, or ``None``."""
+        return self._segment_of(self._binding_levels, -1)
+
+    @property
+    def original_bottom_bound_segment(self) -> Segment | None:
+        """The segment of the last original level, or ``None``."""
+        return self._segment_of(self._original_binding_levels, -1)
+
+    @property
+    def segments_to_bind(self) -> Sequence[Segment]:
+        """The segments this level may bind, in order."""
+        return self._segments_to_bind
+
+    # -- agents --------------------------------------------------------------------------
+    def host_agents(self, agent_type: str) -> list[dict[str, Any]]:
+        """Copies of the agents given whose ``agent_type`` and ``host`` match.
+
+        Dead agents are included (``alive`` False), as the real context does;
+        deciding what to do with them is the driver's job.
+        """
+        return [
+            copy.deepcopy(agent)
+            for agent in self._agents
+            if agent.get("agent_type") == agent_type and agent.get("host") == self.host
+        ]
+
+    # -- answers -------------------------------------------------------------------------
+    def _check_segment_to_bind(self, segment_id: str) -> Segment:
+        for segment in self._segments_to_bind:
+            if segment.get("id") == segment_id:
+                return segment
+        allowed = ", ".join(str(s.get("id")) for s in self._segments_to_bind) or "none"
+        raise InvalidInput(
+            field="segment_id",
+            reason=f"{segment_id} is not one of the segments to bind ({allowed})",
+        )
+
+    def set_binding(
+        self,
+        segment_id: str,
+        vif_type: str,
+        vif_details: Mapping[str, Any],
+        status: str | None = None,
+    ) -> None:
+        """Record the binding; raise ``InvalidInput`` if ``segment_id`` is not to be bound.
+
+        The recorded ``vif_details`` is a deep copy, so a driver that later
+        mutates its own dict cannot change what the test sees.
+        """
+        self._check_segment_to_bind(segment_id)
+        details = copy.deepcopy(dict(vif_details))
+        self.set_binding_calls.append(SetBindingCall(segment_id, vif_type, details, status))
+        self._current["binding:vif_type"] = vif_type
+        self._current["binding:vif_details"] = copy.deepcopy(details)
+
+    def continue_binding(self, segment_id: str, next_segments_to_bind: Sequence[Segment]) -> None:
+        """Record a partial binding; raise ``InvalidInput`` if ``segment_id`` is not to be bound."""
+        self._check_segment_to_bind(segment_id)
+        self.continue_binding_calls.append(
+            ContinueBindingCall(segment_id, [dict(s) for s in next_segments_to_bind])
+        )
+
+    def decline(self, reason: str) -> None:
+        """Record ``reason``."""
+        self.decline_reasons.append(reason)
+
+    # -- dynamic segments ----------------------------------------------------------------
+    def allocate_dynamic_segment(self, segment: Mapping[str, Any]) -> Segment:
+        """Return this network's dynamic segment of that type and physnet, making it if needed.
+
+        Idempotent per (network type, physical network), like the real one:
+        a second call returns the first segment (whatever ``segmentation_id``
+        it asks for). A new segment gets a new UUID and the requested
+        ``segmentation_id``, or the lowest ID of the type's range not used by
+        another segment of the same type and physnet on this network. Raises
+        ``InvalidInput`` without a ``network_type`` or for a requested ID
+        outside the type's range, ``NoNetworkAvailable`` when the range is
+        full.
+        """
+        network_type = segment.get("network_type")
+        if not network_type:
+            raise InvalidInput(field="network_type", reason="a dynamic segment needs a type")
+        physnet = segment.get("physical_network")
+        for existing in self._dynamic.live:
+            if (existing.get("network_type"), existing.get("physical_network")) == (
+                network_type,
+                physnet,
+            ):
+                return dict(existing)
+        segmentation_id = self._pick_segmentation_id(network_type, physnet, segment.get("segmentation_id"))
+        new = make_segment(
+            network_type,
+            physnet,
+            segmentation_id,
+            network_id=self._dynamic.network_id,
+            is_dynamic=True,
+        )
+        self._dynamic.live.append(new)
+        self._dynamic.allocated.append(new)
+        return dict(new)
+
+    def _pick_segmentation_id(
+        self, network_type: str, physnet: str | None, requested: int | None
+    ) -> int | None:
+        bounds = self._dynamic.id_ranges.get(network_type)
+        if requested is not None:
+            if bounds is not None and not bounds[0] <= requested <= bounds[1]:
+                raise InvalidInput(
+                    field="segmentation_id",
+                    reason=f"{requested} is outside {bounds[0]}..{bounds[1]} for {network_type}",
+                )
+            return requested
+        if bounds is None:
+            return None
+        used = {
+            s.get("segmentation_id")
+            for s in [*self._network.network_segments, *self._dynamic.live]
+            if (s.get("network_type"), s.get("physical_network")) == (network_type, physnet)
+        }
+        candidate = bounds[0]
+        while candidate in used:
+            candidate += 1
+        if candidate > bounds[1]:
+            raise NoNetworkAvailable()
+        return candidate
+
+    def release_dynamic_segment(self, segment_id: str) -> None:
+        """Record the request; free the segment unless a binding level given uses it.
+
+        An unknown ``segment_id`` is recorded and otherwise ignored.
+        """
+        self._dynamic.released_ids.append(segment_id)
+        in_use = any(
+            (level.get("bound_segment") or {}).get("id") == segment_id for level in self._binding_levels
+        )
+        if not in_use:
+            self._dynamic.live = [s for s in self._dynamic.live if s.get("id") != segment_id]
+
+    # -- what happened -------------------------------------------------------------------
+    @property
+    def _last_binding(self) -> SetBindingCall | None:
+        return self.set_binding_calls[-1] if self.set_binding_calls else None
+
+    @property
+    def bound_segment_id(self) -> str | None:
+        """``segment_id`` of the last ``set_binding``, or ``None``."""
+        last = self._last_binding
+        return last.segment_id if last else None
+
+    @property
+    def bound_vif_type(self) -> str | None:
+        """``vif_type`` of the last ``set_binding``, or ``None``."""
+        last = self._last_binding
+        return last.vif_type if last else None
+
+    @property
+    def bound_vif_details(self) -> dict[str, Any] | None:
+        """``vif_details`` of the last ``set_binding`` (a copy), or ``None``."""
+        last = self._last_binding
+        return copy.deepcopy(last.vif_details) if last else None
+
+    @property
+    def bound_status(self) -> str | None:
+        """``status`` of the last ``set_binding`` (``None`` if it gave none or there was none)."""
+        last = self._last_binding
+        return last.status if last else None
+
+    @property
+    def continued(self) -> ContinueBindingCall | None:
+        """The last ``continue_binding``, or ``None``."""
+        return self.continue_binding_calls[-1] if self.continue_binding_calls else None
+
+    @property
+    def dynamic_segments(self) -> list[Segment]:
+        """The network's dynamic segments now: given or allocated, and not released."""
+        return [dict(s) for s in self._dynamic.live]
+
+    @property
+    def allocated_segments(self) -> list[Segment]:
+        """Segments newly allocated through this context (or a level derived from it), in order."""
+        return [dict(s) for s in self._dynamic.allocated]
+
+    @property
+    def released_segment_ids(self) -> list[str]:
+        """Every ``release_dynamic_segment`` argument, in order."""
+        return list(self._dynamic.released_ids)
+
+    @property
+    def outcome(self) -> Outcome:
+        """``bound`` if ``set_binding`` was called, else ``continued``, ``declined`` or ``none``."""
+        if self.set_binding_calls:
+            return "bound"
+        if self.continue_binding_calls:
+            return "continued"
+        if self.decline_reasons:
+            return "declined"
+        return "none"
+
+    def next_level(self, bound_driver: str) -> FakePortContext:
+        """The context the next level's drivers see after :attr:`continued`.
+
+        Its ``binding_levels`` are this context's plus ``{"bound_driver":
+        bound_driver, "bound_segment": <the continued segment>}``; its
+        ``segments_to_bind`` are the continued ``next_segments_to_bind``. It
+        shares the port, network, agents, plugin context and dynamic
+        segments with this one. Raises ``InvalidInput`` if nothing continued.
+        """
+        continued = self.continued
+        if continued is None:
+            raise InvalidInput(field="continued", reason="the driver did not continue the binding")
+        bound_segment = self._check_segment_to_bind(continued.segment_id)
+        child = FakePortContext(
+            self._current,
+            network=self._network,
+            segments_to_bind=continued.next_segments_to_bind,
+            binding_levels=[
+                *self._binding_levels,
+                {"bound_driver": bound_driver, "bound_segment": dict(bound_segment)},
+            ],
+            agents=self._agents,
+            original=self._original,
+            original_binding_levels=self._original_binding_levels,
+            plugin_context=self._plugin_context,
+        )
+        child._dynamic = self._dynamic
+        return child
