@@ -34,9 +34,11 @@ A hierarchical driver's ``continue_binding`` is in ``context.continued``;
 driver would see.
 
 Unlike Neutron's (which accepts anything), :meth:`FakePortContext.set_binding`
-and :meth:`FakePortContext.continue_binding` enforce ml2core's contract: a
-``segment_id`` that is not in ``segments_to_bind`` raises
-:class:`~ml2core.exceptions.InvalidInput`, exactly as the real context does.
+and :meth:`FakePortContext.continue_binding` enforce ml2core's contract the
+way the real context does: a ``segment_id`` that is not in
+``segments_to_bind``, a second answer, a VIF type of ``unbound`` or
+``binding_failed``, an unknown port status or an empty or id-less list of
+next segments raise :class:`~ml2core.exceptions.InvalidInput`.
 """
 
 from __future__ import annotations
@@ -400,22 +402,22 @@ class FakePortContext(PortContext):
     Then call the driver and read what it did:
 
     * :attr:`bound_segment_id`, :attr:`bound_vif_type`,
-      :attr:`bound_vif_details`, :attr:`bound_status` (the last
-      ``set_binding``; ``None`` if there was none), all calls in
-      :attr:`set_binding_calls`;
-    * :attr:`continued` (the last ``continue_binding``), all in
-      :attr:`continue_binding_calls`; :meth:`next_level` for the next level;
+      :attr:`bound_vif_details`, :attr:`bound_status` (from ``set_binding``;
+      ``None`` if there was none), or the whole call as :attr:`binding`;
+    * :attr:`continued` (the ``continue_binding`` call, or ``None``);
+      :meth:`next_level` for the context of the next level;
     * :attr:`decline_reasons`;
     * :attr:`dynamic_segments` (allocated and not released, including those
       given as ``dynamic_segments``), :attr:`allocated_segments` (allocated
       through this context), :attr:`released_segment_ids`;
     * :attr:`outcome`, one word for the lot.
 
-    Like the real context (and unlike Neutron's), ``set_binding`` and
-    ``continue_binding`` raise ``InvalidInput`` for a segment that is not in
-    ``segments_to_bind``; nothing is recorded then. After ``set_binding``,
-    :attr:`vif_type` and :attr:`vif_details` show the new binding, as in
-    Neutron. Not thread-safe; make one per test.
+    Like the real context, a driver answers at most once (``set_binding`` or
+    ``continue_binding``) and invalid answers raise ``InvalidInput`` (see
+    the module docstring); nothing is recorded then. Also like the real
+    context, :attr:`vif_type` and :attr:`vif_details` keep showing the
+    port's committed values during ``bind_port``. Not thread-safe; make one
+    per test.
     """
 
     def __init__(
@@ -482,10 +484,10 @@ class FakePortContext(PortContext):
             live=[dict(s, is_dynamic=True) for s in dynamic_segments],
         )
 
-        #: Every ``set_binding`` call, in order.
-        self.set_binding_calls: list[SetBindingCall] = []
-        #: Every ``continue_binding`` call, in order.
-        self.continue_binding_calls: list[ContinueBindingCall] = []
+        #: The ``set_binding`` call, or ``None``.
+        self.binding: SetBindingCall | None = None
+        #: The ``continue_binding`` call, or ``None``.
+        self.continued: ContinueBindingCall | None = None
         #: Every ``decline`` reason, in order.
         self.decline_reasons: list[str] = []
 
@@ -529,7 +531,7 @@ class FakePortContext(PortContext):
 
     @property
     def vif_type(self) -> str:
-        """``binding:vif_type``: the port's, or the last ``set_binding``'s."""
+        """The port's ``binding:vif_type`` (``set_binding`` does not change it)."""
         return str(self._current.get("binding:vif_type") or constants.VIF_TYPE_UNBOUND)
 
     @property
@@ -541,7 +543,7 @@ class FakePortContext(PortContext):
 
     @property
     def vif_details(self) -> dict[str, Any]:
-        """``binding:vif_details``: the port's, or the last ``set_binding``'s."""
+        """The port's ``binding:vif_details`` (``set_binding`` does not change them)."""
         details = self._current.get("binding:vif_details") or {}
         return dict(details)
 
@@ -587,16 +589,18 @@ class FakePortContext(PortContext):
 
     @property
     def segments_to_bind(self) -> Sequence[Segment]:
-        """The segments this level may bind, in order."""
-        return self._segments_to_bind
+        """The segments this level may bind, in order (copies)."""
+        return [dict(s) for s in self._segments_to_bind]
 
     # -- agents --------------------------------------------------------------------------
     def host_agents(self, agent_type: str) -> list[dict[str, Any]]:
         """Copies of the agents given whose ``agent_type`` and ``host`` match.
 
         Dead agents are included (``alive`` False), as the real context does;
-        deciding what to do with them is the driver's job.
+        deciding what to do with them is the driver's job. No host, no agents.
         """
+        if not self.host:
+            return []
         return [
             copy.deepcopy(agent)
             for agent in self._agents
@@ -604,15 +608,22 @@ class FakePortContext(PortContext):
         ]
 
     # -- answers -------------------------------------------------------------------------
-    def _check_segment_to_bind(self, segment_id: str) -> Segment:
+    def _segment_to_bind(self, segment_id: object) -> Segment:
         for segment in self._segments_to_bind:
             if segment.get("id") == segment_id:
                 return segment
         allowed = ", ".join(str(s.get("id")) for s in self._segments_to_bind) or "none"
         raise InvalidInput(
             field="segment_id",
-            reason=f"{segment_id} is not one of the segments to bind ({allowed})",
+            reason=f"{segment_id!r} is not in segments_to_bind ({allowed})",
         )
+
+    def _check_answer(self, segment_id: object, method: str) -> None:
+        if self.binding is not None or self.continued is not None:
+            raise InvalidInput(
+                field="segment_id", reason=f"{method} called after the driver already answered"
+            )
+        self._segment_to_bind(segment_id)
 
     def set_binding(
         self,
@@ -621,27 +632,48 @@ class FakePortContext(PortContext):
         vif_details: Mapping[str, Any],
         status: str | None = None,
     ) -> None:
-        """Record the binding; raise ``InvalidInput`` if ``segment_id`` is not to be bound.
+        """Record the binding, or raise ``InvalidInput`` as the real context would.
 
-        The recorded ``vif_details`` is a deep copy, so a driver that later
-        mutates its own dict cannot change what the test sees.
+        Raises for a ``segment_id`` not in ``segments_to_bind``, a second
+        answer, a ``vif_type`` that is empty, ``unbound`` or
+        ``binding_failed``, ``vif_details`` that is not a mapping, or a
+        ``status`` that is not a port status. The recorded ``vif_details`` is
+        a deep copy, so a driver that later mutates its dict cannot change
+        what the test sees.
         """
-        self._check_segment_to_bind(segment_id)
-        details = copy.deepcopy(dict(vif_details))
-        self.set_binding_calls.append(SetBindingCall(segment_id, vif_type, details, status))
-        self._current["binding:vif_type"] = vif_type
-        self._current["binding:vif_details"] = copy.deepcopy(details)
+        self._check_answer(segment_id, "set_binding")
+        if not isinstance(vif_type, str) or vif_type in (
+            "",
+            constants.VIF_TYPE_UNBOUND,
+            constants.VIF_TYPE_BINDING_FAILED,
+        ):
+            raise InvalidInput(
+                field="vif_type", reason=f"{vif_type!r} is not a VIF type a driver may bind with"
+            )
+        if not isinstance(vif_details, Mapping):
+            raise InvalidInput(field="vif_details", reason="must be a dict")
+        if status is not None and status not in constants.PORT_STATUSES:
+            raise InvalidInput(field="status", reason=f"must be one of {', '.join(constants.PORT_STATUSES)}")
+        self.binding = SetBindingCall(segment_id, vif_type, copy.deepcopy(dict(vif_details)), status)
 
     def continue_binding(self, segment_id: str, next_segments_to_bind: Sequence[Segment]) -> None:
-        """Record a partial binding; raise ``InvalidInput`` if ``segment_id`` is not to be bound."""
-        self._check_segment_to_bind(segment_id)
-        self.continue_binding_calls.append(
-            ContinueBindingCall(segment_id, [dict(s) for s in next_segments_to_bind])
-        )
+        """Record a partial binding, or raise ``InvalidInput`` as the real context would.
+
+        Raises for a ``segment_id`` not in ``segments_to_bind``, a second
+        answer, or ``next_segments_to_bind`` that is empty or has a segment
+        without an ``id``.
+        """
+        self._check_answer(segment_id, "continue_binding")
+        if not isinstance(next_segments_to_bind, Sequence) or not next_segments_to_bind:
+            raise InvalidInput(field="next_segments_to_bind", reason="must be a non-empty list of segments")
+        for segment in next_segments_to_bind:
+            if not isinstance(segment, Mapping) or not segment.get("id"):
+                raise InvalidInput(field="next_segments_to_bind", reason="each segment needs an id")
+        self.continued = ContinueBindingCall(segment_id, [dict(s) for s in next_segments_to_bind])
 
     def decline(self, reason: str) -> None:
-        """Record ``reason``."""
-        self.decline_reasons.append(reason)
+        """Record ``reason`` (as a string)."""
+        self.decline_reasons.append(str(reason))
 
     # -- dynamic segments ----------------------------------------------------------------
     def allocate_dynamic_segment(self, segment: Mapping[str, Any]) -> Segment:
@@ -706,8 +738,11 @@ class FakePortContext(PortContext):
     def release_dynamic_segment(self, segment_id: str) -> None:
         """Record the request; free the segment unless a binding level given uses it.
 
-        An unknown ``segment_id`` is recorded and otherwise ignored.
+        An unknown ``segment_id`` is recorded and otherwise ignored; one that
+        is not a string raises ``InvalidInput``, as in the real context.
         """
+        if not isinstance(segment_id, str):
+            raise InvalidInput(field="segment_id", reason="must be a segment id string")
         self._dynamic.released_ids.append(segment_id)
         in_use = any(
             (level.get("bound_segment") or {}).get("id") == segment_id for level in self._binding_levels
@@ -717,37 +752,24 @@ class FakePortContext(PortContext):
 
     # -- what happened -------------------------------------------------------------------
     @property
-    def _last_binding(self) -> SetBindingCall | None:
-        return self.set_binding_calls[-1] if self.set_binding_calls else None
-
-    @property
     def bound_segment_id(self) -> str | None:
-        """``segment_id`` of the last ``set_binding``, or ``None``."""
-        last = self._last_binding
-        return last.segment_id if last else None
+        """``segment_id`` given to ``set_binding``, or ``None``."""
+        return self.binding.segment_id if self.binding else None
 
     @property
     def bound_vif_type(self) -> str | None:
-        """``vif_type`` of the last ``set_binding``, or ``None``."""
-        last = self._last_binding
-        return last.vif_type if last else None
+        """``vif_type`` given to ``set_binding``, or ``None``."""
+        return self.binding.vif_type if self.binding else None
 
     @property
     def bound_vif_details(self) -> dict[str, Any] | None:
-        """``vif_details`` of the last ``set_binding`` (a copy), or ``None``."""
-        last = self._last_binding
-        return copy.deepcopy(last.vif_details) if last else None
+        """``vif_details`` given to ``set_binding`` (a copy), or ``None``."""
+        return copy.deepcopy(self.binding.vif_details) if self.binding else None
 
     @property
     def bound_status(self) -> str | None:
-        """``status`` of the last ``set_binding`` (``None`` if it gave none or there was none)."""
-        last = self._last_binding
-        return last.status if last else None
-
-    @property
-    def continued(self) -> ContinueBindingCall | None:
-        """The last ``continue_binding``, or ``None``."""
-        return self.continue_binding_calls[-1] if self.continue_binding_calls else None
+        """``status`` given to ``set_binding`` (``None`` if it gave none or there was none)."""
+        return self.binding.status if self.binding else None
 
     @property
     def dynamic_segments(self) -> list[Segment]:
@@ -767,9 +789,9 @@ class FakePortContext(PortContext):
     @property
     def outcome(self) -> Outcome:
         """``bound`` if ``set_binding`` was called, else ``continued``, ``declined`` or ``none``."""
-        if self.set_binding_calls:
+        if self.binding is not None:
             return "bound"
-        if self.continue_binding_calls:
+        if self.continued is not None:
             return "continued"
         if self.decline_reasons:
             return "declined"
@@ -787,7 +809,7 @@ class FakePortContext(PortContext):
         continued = self.continued
         if continued is None:
             raise InvalidInput(field="continued", reason="the driver did not continue the binding")
-        bound_segment = self._check_segment_to_bind(continued.segment_id)
+        bound_segment = self._segment_to_bind(continued.segment_id)
         child = FakePortContext(
             self._current,
             network=self._network,

@@ -63,15 +63,47 @@ def test_rejected_set_binding_records_nothing() -> None:
     port_context = context()
     with pytest.raises(InvalidInput):
         port_context.set_binding("not-a-segment", constants.VIF_TYPE_OVS, {})
-    assert port_context.outcome == "none"
-    assert port_context.vif_type == constants.VIF_TYPE_UNBOUND
+    assert (port_context.outcome, port_context.binding) == ("none", None)
 
 
 def test_continue_binding_with_a_foreign_segment_raises_invalid_input() -> None:
     port_context = context()
     with pytest.raises(InvalidInput, match="segment_id"):
         port_context.continue_binding("not-a-segment", [VLAN])
-    assert port_context.continue_binding_calls == []
+    assert port_context.continued is None
+
+
+def test_second_answer_raises_invalid_input() -> None:
+    port_context = context()
+    port_context.set_binding(VXLAN["id"], constants.VIF_TYPE_OVS, {})
+    with pytest.raises(InvalidInput, match="already answered"):
+        port_context.continue_binding(VXLAN["id"], [VLAN])
+
+
+@pytest.mark.parametrize("vif_type", ["", constants.VIF_TYPE_UNBOUND, constants.VIF_TYPE_BINDING_FAILED])
+def test_set_binding_with_a_non_binding_vif_type_raises_invalid_input(vif_type: str) -> None:
+    with pytest.raises(InvalidInput, match="vif_type"):
+        context().set_binding(VXLAN["id"], vif_type, {})
+
+
+def test_set_binding_with_vif_details_not_a_mapping_raises_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="vif_details"):
+        context().set_binding(VXLAN["id"], constants.VIF_TYPE_OVS, [("a", 1)])  # type: ignore[arg-type]
+
+
+def test_set_binding_with_an_unknown_status_raises_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="status"):
+        context().set_binding(VXLAN["id"], constants.VIF_TYPE_OVS, {}, "UP")
+
+
+def test_continue_binding_without_next_segments_raises_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="next_segments_to_bind"):
+        context().continue_binding(VXLAN["id"], [])
+
+
+def test_continue_binding_with_a_next_segment_without_id_raises_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="next_segments_to_bind"):
+        context().continue_binding(VXLAN["id"], [{"network_type": "vlan"}])
 
 
 def test_a_network_segment_outside_segments_to_bind_is_foreign() -> None:
@@ -100,10 +132,10 @@ def test_set_binding_is_recorded() -> None:
     ) == (VXLAN["id"], "ovs", {"a": 1}, "ACTIVE", "bound")
 
 
-def test_set_binding_shows_in_vif_type_and_vif_details() -> None:
+def test_set_binding_leaves_the_committed_vif_type_as_the_real_context_does() -> None:
     port_context = context()
     port_context.set_binding(VXLAN["id"], constants.VIF_TYPE_OVS, {"a": 1})
-    assert (port_context.vif_type, port_context.vif_details) == ("ovs", {"a": 1})
+    assert (port_context.vif_type, port_context.vif_details) == ("unbound", {})
 
 
 def test_recorded_vif_details_do_not_follow_the_driver_dict() -> None:
@@ -216,6 +248,13 @@ def test_host_agents_filters_by_type_and_host_and_keeps_dead_ones() -> None:
     ]
 
 
+def test_port_without_host_has_no_agents() -> None:
+    port_context = FakePortContext(
+        make_port(), segments=[VXLAN], agents=[make_agent(constants.AGENT_TYPE_OVS, "")]
+    )
+    assert port_context.host_agents(constants.AGENT_TYPE_OVS) == []
+
+
 def test_host_agents_are_copies() -> None:
     port_context = context(agents=[make_agent(constants.AGENT_TYPE_OVS, "compute1")])
     port_context.host_agents(constants.AGENT_TYPE_OVS)[0]["configurations"]["x"] = 1
@@ -303,6 +342,11 @@ def test_release_frees_an_unused_dynamic_segment() -> None:
         [],
         [segment["id"]],
     )
+
+
+def test_release_with_a_non_string_id_raises_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="segment_id"):
+        context().release_dynamic_segment(42)  # type: ignore[arg-type]
 
 
 def test_release_keeps_a_segment_a_binding_level_uses() -> None:
