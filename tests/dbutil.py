@@ -9,7 +9,9 @@ LIKE`` on MariaDB, a file copy on SQLite.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,6 +105,7 @@ class TemplateCache:
         return name
 
     def drop_all(self) -> None:
+        dropper.flush()
         for backend, name in self.ready.items():
             if backend == "postgresql":
                 _admin_exec(backend, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -111,48 +114,73 @@ class TemplateCache:
         self.ready.clear()
 
 
+_mysql_ddl: dict[str, list[str]] = {}
+
+
 def _mysql_clone(template: str, name: str) -> None:
+    """Replay the template's ``SHOW CREATE TABLE`` statements (foreign keys included)."""
     engine = sa.create_engine(MY_ADMIN, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-            tables = [
-                r[0]
-                for r in conn.execute(
-                    sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
-                    {"s": template},
-                )
-            ]
-            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in tables:
-                conn.execute(sa.text(f"CREATE TABLE `{name}`.`{table}` LIKE `{template}`.`{table}`"))
-            # LIKE copies no foreign keys: add them as the template has them.
-            fks = conn.execute(
-                sa.text(
-                    "SELECT k.constraint_name, k.table_name, k.column_name, k.referenced_table_name, "
-                    "k.referenced_column_name, r.delete_rule FROM information_schema.key_column_usage k "
-                    "JOIN information_schema.referential_constraints r ON "
-                    "r.constraint_schema = k.constraint_schema AND r.constraint_name = k.constraint_name "
-                    "WHERE k.table_schema = :s AND k.referenced_table_name IS NOT NULL"
-                ),
-                {"s": template},
-            ).all()
-            for cname, table, column, rtable, rcolumn, rule in fks:
-                conn.execute(
-                    sa.text(
-                        f"ALTER TABLE `{name}`.`{table}` ADD CONSTRAINT `{cname}` FOREIGN KEY (`{column}`) "
-                        f"REFERENCES `{name}`.`{rtable}` (`{rcolumn}`) ON DELETE {rule}"
+            if template not in _mysql_ddl:
+                tables = [
+                    r[0]
+                    for r in conn.execute(
+                        sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                        {"s": template},
                     )
-                )
+                ]
+                _mysql_ddl[template] = [
+                    conn.execute(sa.text(f"SHOW CREATE TABLE `{template}`.`{t}`")).one()[1] for t in tables
+                ]
+            conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+            conn.execute(sa.text(f"USE `{name}`"))
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
+            for ddl in _mysql_ddl[template]:
+                conn.execute(sa.text(ddl))
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
             conn.execute(
                 sa.text(
                     f"INSERT INTO `{name}`.`{migration.VERSION_TABLE}` "
                     f"SELECT * FROM `{template}`.`{migration.VERSION_TABLE}`"
                 )
             )
-            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
     finally:
         engine.dispose()
+
+
+class _Dropper:
+    """Drops server databases in a background thread so teardown does not wait."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def drop(self, backend: str, name: str) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        self._queue.put((backend, name))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            backend, name = item
+            try:
+                if backend == "postgresql":
+                    _admin_exec(backend, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                else:
+                    _admin_exec(backend, f"DROP DATABASE IF EXISTS `{name}`")
+            except Exception:  # a leftover test database is harmless
+                pass
+
+    def flush(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(120)
+            self._thread = None
+
+
+dropper = _Dropper()
 
 
 @contextmanager
@@ -170,13 +198,13 @@ def fresh_database(backend: str, cache: TemplateCache, tmpdir: str) -> Iterator[
         try:
             yield _base_url(backend, name)
         finally:
-            _admin_exec(backend, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            dropper.drop(backend, name)
         return
     _mysql_clone(template, name)
     try:
         yield _base_url(backend, name) + "?charset=utf8mb4"
     finally:
-        _admin_exec(backend, f"DROP DATABASE IF EXISTS `{name}`")
+        dropper.drop(backend, name)
 
 
 @contextmanager
