@@ -97,3 +97,43 @@ __all__ = [
     "SecondLoggerMechanismDriver",
     "constants",
 ]
+
+
+class ConnectionKillerMechanismDriver(MechanismDriver):
+    """Cuts its own database connection inside ``create_network_precommit``.
+
+    Networks named ``kill-once-*`` lose the connection on their first attempt
+    only; ``kill-always-*`` on every attempt. A real server-side kill
+    (``pg_terminate_backend`` / ``KILL``), not a simulated exception.
+    """
+
+    def __init__(self) -> None:
+        self.killed: dict[str, int] = {}
+
+    def initialize(self) -> None:
+        pass
+
+    def create_network_precommit(self, context: Any) -> None:
+        import sqlalchemy as sa
+
+        name = context.current["name"]
+        session = context.plugin_context.session
+        once = name.startswith("kill-once-") and name not in self.killed
+        if not (once or name.startswith("kill-always-")):
+            return
+        self.killed[name] = self.killed.get(name, 0) + 1
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            session.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        elif dialect in ("mysql", "mariadb"):
+            conn_id = session.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
+            session.execute(sa.text(f"KILL {int(conn_id)}"))
+
+__all__ = [
+    "HOOKS",
+    "ConnectionKillerMechanismDriver",
+    "FaultyMechanismDriver",
+    "LoggerMechanismDriver",
+    "SecondLoggerMechanismDriver",
+    "constants",
+]
