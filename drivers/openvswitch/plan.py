@@ -230,8 +230,13 @@ class _Planner:
             port_sets.append(("other_config", dict(want.other_config)))
         if want.tag is not None and row.tag != want.tag:
             port_sets.append(("tag", want.tag))
-        if want.trunks is not None and row.trunks != want.trunks:
-            port_sets.append(("trunks", list(want.trunks)))
+        trunks = want.trunks
+        if trunks is not None and not self.prune:
+            # Adding one port must not cut the VLANs of ports it does not know about.
+            merged = set(row.trunks) | set(trunks)
+            trunks = tuple(sorted(merged - {DEAD_VLAN} or merged))
+        if trunks is not None and row.trunks != trunks:
+            port_sets.append(("trunks", list(trunks)))
         if port_sets:
             self.add("db_set", "Port", name, *port_sets)
 

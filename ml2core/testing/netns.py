@@ -17,13 +17,14 @@ from __future__ import annotations
 import atexit
 import re
 import secrets
-import selectors
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import IO
 
 __all__ = [
     "HostError",
@@ -172,6 +173,15 @@ class NetnsHost:
     def sysctl(self, key: str, value: str | int) -> None:
         """Set a per-namespace sysctl (``net.*``)."""
         self.run("sysctl", "-qw", f"{key}={value}")
+
+    def tx_checksum_off(self, ifname: str) -> None:
+        """``ethtool -K <ifname> tx off``: full checksums in software.
+
+        Needed on a kernel VTEP's underlay veth (or ``noudpcsum`` on its
+        VXLAN device) when its peer is an Open vSwitch userspace VTEP, which
+        reads the veth raw and drops packets with partial checksums.
+        """
+        self.run("ethtool", "-K", ifname, "tx", "off")
 
     # -- inspection -----------------------------------------------------
 
@@ -494,6 +504,7 @@ class PacketCapture:
         self.count = count
         self.lines: list[str] = []
         self._proc: subprocess.Popen[str] | None = None
+        self._stderr: IO[str] | None = None
 
     def __enter__(self) -> PacketCapture:
         argv = [
@@ -513,19 +524,17 @@ class PacketCapture:
         ]
         if self.bpf_filter:
             argv += self.bpf_filter.split()
-        self._proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert self._proc.stderr is not None
-        selector = selectors.DefaultSelector()
-        selector.register(self._proc.stderr, selectors.EVENT_READ)
+        # tcpdump says "listening on" (stderr) once its filter is attached;
+        # a file, not a pipe, so the banner can be polled without buffering games.
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self._proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
         end = time.monotonic() + 5.0
-        banner = ""
-        while "listening on" not in banner:
+        while "listening on" not in self._banner():
             if time.monotonic() > end or self._proc.poll() is not None:
+                banner = self._banner()
                 self._stop()
                 raise HostError(f"tcpdump on {self.netns}/{self.interface} did not start: {banner}")
-            if selector.select(timeout=0.1):
-                banner += self._proc.stderr.readline()
-        selector.close()
+            time.sleep(0.01)
         return self
 
     def __exit__(
@@ -535,6 +544,12 @@ class PacketCapture:
         tb: TracebackType | None,
     ) -> None:
         self._stop()
+
+    def _banner(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     def _stop(self) -> None:
         proc = self._proc
@@ -552,6 +567,9 @@ class PacketCapture:
                 proc.kill()
                 out, _ = proc.communicate()
         self.lines = [line for line in out.splitlines() if line.strip()]
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 def link_kind_unavailable(kind: str, **attrs: str) -> str | None:
