@@ -137,3 +137,117 @@ __all__ = [
     "SecondLoggerMechanismDriver",
     "constants",
 ]
+
+
+#: Tests may set this to a callable run inside every binding driver's
+#: ``bind_port`` (to change the port meanwhile, count calls, ...).
+BIND_HOOK: list[Any] = []
+
+
+def _run_hook(driver: str, context: PortContext) -> None:
+    for hook in list(BIND_HOOK):
+        hook(driver, context)
+
+
+class HierarchicalMechanismDriver(MechanismDriver):
+    """A top-of-rack driver: binds VXLAN at level 0 by allocating a dynamic VLAN on ``[tor] physnet``."""
+
+    def initialize(self) -> None:
+        self.conf.register_opts([cfg.StrOpt("physnet", default="physnet1")], group="tor")
+
+    @property
+    def connectivity(self) -> str:
+        return constants.CONNECTIVITY_L2
+
+    def bind_port(self, context: PortContext) -> None:
+        _run_hook(self.name, context)
+        for segment in context.segments_to_bind:
+            if segment["network_type"] == "vxlan":
+                vlan = context.allocate_dynamic_segment(
+                    {"network_type": "vlan", "physical_network": self.conf.tor.physnet}
+                )
+                context.continue_binding(segment["id"], [vlan])
+                return
+        context.decline("no VXLAN segment to bind")
+
+
+class VlanBinderMechanismDriver(MechanismDriver):
+    """Binds VLAN segments only (the level below a hierarchical driver)."""
+
+    def initialize(self) -> None:
+        pass
+
+    @property
+    def connectivity(self) -> str:
+        return constants.CONNECTIVITY_L2
+
+    def bind_port(self, context: PortContext) -> None:
+        _run_hook(self.name, context)
+        for segment in context.segments_to_bind:
+            if segment["network_type"] == "vlan":
+                context.set_binding(segment["id"], "ovs", {"vlan": str(segment["segmentation_id"])})
+                return
+        context.decline("binds VLAN segments only")
+
+
+class ForeignSegmentMechanismDriver(MechanismDriver):
+    """Tries to bind a segment it was not given."""
+
+    def initialize(self) -> None:
+        pass
+
+    @property
+    def connectivity(self) -> str:
+        return constants.CONNECTIVITY_L2
+
+    def bind_port(self, context: PortContext) -> None:
+        context.set_binding("not-a-segment-of-this-port", "ovs", {})
+
+
+class L3MechanismDriver(MechanismDriver):
+    """Binds anything, but with l3 connectivity (so never ports without fixed IPs)."""
+
+    def initialize(self) -> None:
+        pass
+
+    @property
+    def connectivity(self) -> str:
+        return constants.CONNECTIVITY_L3
+
+    def bind_port(self, context: PortContext) -> None:
+        context.set_binding(context.segments_to_bind[0]["id"], "other", {"l3": True})
+
+
+class LoopingMechanismDriver(MechanismDriver):
+    """Continues forever, each level to a new dynamic VLAN on physnet ``loop<level>``."""
+
+    def initialize(self) -> None:
+        pass
+
+    @property
+    def connectivity(self) -> str:
+        return constants.CONNECTIVITY_L2
+
+    def bind_port(self, context: PortContext) -> None:
+        level = len(context.binding_levels)
+        nxt = context.allocate_dynamic_segment({"network_type": "vlan", "physical_network": f"loop{level}"})
+        context.continue_binding(context.segments_to_bind[0]["id"], [nxt])
+
+
+class DeadEndMechanismDriver(MechanismDriver):
+    """Allocates a dynamic GRE segment and continues, but nothing below binds it (backtracking)."""
+
+    def initialize(self) -> None:
+        pass
+
+    @property
+    def connectivity(self) -> str:
+        return constants.CONNECTIVITY_L2
+
+    def bind_port(self, context: PortContext) -> None:
+        for segment in context.segments_to_bind:
+            if segment["network_type"] == "vxlan":
+                gre = context.allocate_dynamic_segment({"network_type": "gre"})
+                context.continue_binding(segment["id"], [gre])
+                return
+        context.decline("dead end: nothing to do here")
