@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from ml2core.context import Context
 from ml2core.core import Core
-from ml2core.db.models import NetworkSegment, PortBindingLevel
-from ml2core.exceptions import InvalidInput, Ml2CoreError
+from ml2core.db.models import Network, NetworkSegment, PortBindingLevel
+from ml2core.exceptions import InvalidInput, Ml2CoreError, NetworkNotFound
 from ml2core.services import segments as seg_db
 from ml2core.validation import integer, string
 
@@ -83,8 +83,13 @@ class DynamicSegments:
                 # Another controller created it first: its row is the one to share.
                 row = session.execute(
                     sa.select(NetworkSegment).where(NetworkSegment.dynamic_key == key)
-                ).scalar_one()
-                return seg_db.segment_dict(row)
+                ).scalar_one_or_none()
+                if row is not None:
+                    return seg_db.segment_dict(row)
+                if session.get(Network, network_id) is None:
+                    # The network was deleted meanwhile (the foreign key failed).
+                    raise NetworkNotFound(network_id=network_id, field="network_id") from None
+                raise
 
         return self.core.write("allocate_dynamic_segment", Context.admin(), run)
 

@@ -170,16 +170,22 @@ class BindingEngine:
         return False
 
     # -- the loop ----------------------------------------------------------------
-    def bind(self, port_id: str, *, force: bool = False) -> bool:
-        """Bind the port if it has a host and is not bound; True if a binding committed.
+    def bind(
+        self, port_id: str, *, force: bool = False, snapshot: Snapshot | None = None
+    ) -> dict[str, Any] | None:
+        """Bind the port if it has a host and is not bound; return it as committed (or None).
 
-        ``force`` also retries a port whose last attempt failed. Outside any
-        transaction; may block on drivers and the database.
+        ``force`` also retries a port whose last attempt failed; ``snapshot``
+        spares the first read when the caller just committed the port.
+        Outside any transaction; may block on drivers and the database.
         """
         for _ in range(self.core.settings.max_bind_tries):
-            snap = self.core.read("bind_port", Context.admin(), lambda c: self._snapshot(c, port_id, force))
+            snap = snapshot or self.core.read(
+                "bind_port", Context.admin(), lambda c: self._snapshot(c, port_id, force)
+            )
+            snapshot = None
             if snap is None:
-                return False
+                return None
             attempt_segments = AttemptSegments(self.dynamic, snap.port["network_id"])
             outcome = self._attempt(snap, attempt_segments)
             committed = self.core.write(
@@ -188,15 +194,15 @@ class BindingEngine:
             used = {lv.segment.get("id") for lv in outcome.levels} if committed else set()
             self.dynamic.release([s for s in attempt_segments.allocated if s not in used])
             if committed is not None:
-                self.ports.after_binding(committed, outcome)
-                return outcome.bound
+                self.ports.after_binding(committed, outcome, (snap.network, snap.segments))
+                return committed[1]
             force = True
         LOG.warning(
             "port %s: binding changed %d times while being bound; giving up for now",
             port_id,
             self.core.settings.max_bind_tries,
         )
-        return False
+        return None
 
     def _snapshot(self, ctx: Context, port_id: str, force: bool) -> Snapshot | None:
         session = ctx.session
@@ -261,5 +267,5 @@ class BindingEngine:
         session.flush()
         current = self.ports.views.port_dict(ctx, port)
         levels = level_dicts(outcome.levels)
-        self.ports.precommit_binding(ctx, original, current, levels)
+        self.ports.precommit_binding(ctx, original, current, levels, (snap.network, snap.segments))
         return original, current, levels

@@ -53,7 +53,10 @@ class HostApi:
             assert session is not None
             rows = list(
                 session.execute(
-                    sa.select(Port).join(PortBinding).where(PortBinding.host == host_name, BOUND).order_by(Port.id)
+                    sa.select(Port)
+                    .join(PortBinding)
+                    .where(PortBinding.host == host_name, BOUND)
+                    .order_by(Port.id)
                 )
                 .unique()
                 .scalars()

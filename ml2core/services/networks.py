@@ -161,6 +161,12 @@ class NetworkService:
         return net
 
     def to_dicts(self, ctx: Context, nets: list[Network]) -> list[dict[str, Any]]:
+        return [item for item, _segments in self.to_views(ctx, nets)]
+
+    def to_views(
+        self, ctx: Context, nets: list[Network]
+    ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Each network as a dict (admin view) with its static segments."""
         session = ctx.session
         assert session is not None
         ids = [n.id for n in nets]
@@ -175,7 +181,7 @@ class NetworkService:
         for net in nets:
             item = network_dict(net, segs[net.id], subnets[net.id])
             self.core.extensions.extend("network", ctx, item)
-            result.append(item)
+            result.append((item, segs[net.id]))
         return result
 
     def get(self, ctx: Context, network_id: str, fields: object = None) -> dict[str, Any]:

@@ -83,7 +83,7 @@ class PortViews:
         assert session is not None
         net = session.get(Network, network_id)
         assert net is not None
-        return self.networks.to_dicts(ctx, [net])[0], seg_db.segments_of(session, [network_id])[network_id]
+        return self.networks.to_views(ctx, [net])[0]
 
     def host_agents(self, host: str, agent_type: str) -> list[dict[str, Any]]:
         down = self.core.settings.agent_down_time

@@ -18,6 +18,8 @@ from ml2core.query import Attr, apply_filters, page, parse_sorts, select_fields
 from ml2core.services.port_views import PortViews, levels_of
 from ml2core.validation import boolean, check_keys, new_id, string, unwrap
 
+from ml2core.binding.engine import Snapshot
+
 if TYPE_CHECKING:
     from ml2core.binding.dynamic import DynamicSegments
     from ml2core.binding.engine import BindingEngine, Outcome
@@ -201,15 +203,12 @@ class PortService:
             session.expire(row, ["fixed_ips"])
             result = self.views.port_dict(c, row)
             self.core.extensions.process("create", "port", c, data, result)
-            pctx = self.views.context(c, result, self.views.network_view(c, network.id))
-            self.core.mechanisms.precommit("create_port_precommit", pctx)
-            return result
+            view = self.views.network_view(c, network.id)
+            self.core.mechanisms.precommit("create_port_precommit", self.views.context(c, result, view))
+            return result, view
 
-        result = self.core.write("create_port", ctx, run)
+        result, network = self.core.write("create_port", ctx, run)
         plain = ctx.with_session(None)
-        network = self.core.read(
-            "create_port", plain, lambda c: self.views.network_view(c, result["network_id"])
-        )
         errors = self.core.mechanisms.postcommit(
             "create_port_postcommit", self.views.context(plain, result, network)
         )
@@ -218,13 +217,12 @@ class PortService:
             raise MechanismDriverError(method="create_port_postcommit", errors=errors, committed=False)
         self.core.publish(constants.PORT, constants.AFTER_CREATE, ctx, port_id, None, result)
         if result["binding:host_id"]:
-            self.engine.bind(port_id)
-            result = self.core.read(
-                "get_port",
-                plain,
-                lambda c: self.views.port_dict(c, self.load(c.with_session(c.session), port_id)),
-            )
+            bound = self.engine.bind(port_id, snapshot=Snapshot(result, network[0], network[1], revision=0))
+            result = bound if bound is not None else self._reload(plain, port_id)
         return policy.strip_admin_view(ctx, result)
+
+    def _reload(self, ctx: Context, port_id: str) -> dict[str, Any]:
+        return self.core.read("get_port", ctx, lambda c: self.views.port_dict(c, self.load(c, port_id)))
 
     def _insert(
         self, ctx: Context, port_id: str, network_id: str, project_id: str, mac: str | None, **attrs: Any
@@ -314,22 +312,20 @@ class PortService:
             current = self.views.port_dict(c, row)
             levels = [] if rebind else original_levels
             self.core.extensions.process("update", "port", c, data, current)
+            view = self.views.network_view(c, row.network_id)
             pctx = self.views.context(
                 c,
                 current,
-                self.views.network_view(c, row.network_id),
+                view,
                 original=original,
                 levels=levels,
                 original_levels=original_levels,
             )
             self.core.mechanisms.precommit("update_port_precommit", pctx)
-            return original, current, levels, original_levels, rebind
+            return original, current, levels, original_levels, rebind, view
 
-        original, current, levels, original_levels, rebind = self.core.write("update_port", ctx, run)
+        original, current, levels, original_levels, rebind, network = self.core.write("update_port", ctx, run)
         plain = ctx.with_session(None)
-        network = self.core.read(
-            "update_port", plain, lambda c: self.views.network_view(c, current["network_id"])
-        )
         errors = self.core.mechanisms.postcommit(
             "update_port_postcommit",
             self.views.context(
@@ -342,7 +338,9 @@ class PortService:
         if current["binding:host_id"] and (
             rebind or current["binding:vif_type"] == constants.VIF_TYPE_BINDING_FAILED
         ):
-            self.engine.bind(port_id, force=True)
+            bound = self.engine.bind(port_id, force=True)
+            if bound is not None:
+                current = bound
         if errors:
             raise MechanismDriverError(method="update_port_postcommit", errors=errors, committed=True)
         result = self.core.read("get_port", plain, lambda c: self.views.port_dict(c, self.load(c, port_id)))
@@ -414,20 +412,24 @@ class PortService:
 
     # -- binding -------------------------------------------------------------------
     def precommit_binding(
-        self, ctx: Context, original: dict[str, Any], current: dict[str, Any], levels: list[dict[str, Any]]
+        self,
+        ctx: Context,
+        original: dict[str, Any],
+        current: dict[str, Any],
+        levels: list[dict[str, Any]],
+        network: tuple[dict[str, Any], list[dict[str, Any]]],
     ) -> None:
-        network = self.views.network_view(ctx, current["network_id"])
         pctx = self.views.context(ctx, current, network, original=original, levels=levels, original_levels=[])
         self.core.mechanisms.precommit("update_port_precommit", pctx)
 
     def after_binding(
-        self, committed: tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]], outcome: Outcome
+        self,
+        committed: tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]],
+        outcome: Outcome,
+        network: tuple[dict[str, Any], list[dict[str, Any]]],
     ) -> None:
         original, current, levels = committed
         plain = Context.admin()
-        network = self.core.read(
-            "bind_port", plain, lambda c: self.views.network_view(c, current["network_id"])
-        )
         self.core.mechanisms.postcommit(
             "update_port_postcommit",
             self.views.context(plain, current, network, original=original, levels=levels, original_levels=[]),

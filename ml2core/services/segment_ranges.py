@@ -21,7 +21,8 @@ from ml2core.core import Core
 from ml2core.db.models import Network, NetworkSegment, NetworkSegmentRange
 from ml2core.exceptions import InvalidInput, SegmentRangeInUse, SegmentRangeNotFound
 from ml2core.query import Attr, apply_filters
-from ml2core.segments.allocator import free_subranges
+from ml2core.segments.allocator import allocated_in, free_subranges
+from ml2core.segments.ranges_db import lock_stored_range
 from ml2core.validation import boolean, check_keys, integer, new_id, string, unwrap
 
 _NAMESPACE = uuid.UUID("6f1c2b8e-4a43-4b8f-9c53-2f1c0f3c9a11")
@@ -73,11 +74,13 @@ class SegmentRangeService:
         self.core = core
 
     def _view(self, session: Session, item: dict[str, Any]) -> dict[str, Any]:
-        used = used_in(
-            session, item["network_type"], item["physical_network"] or "", item["minimum"], item["maximum"]
-        )
-        item["used"] = used
-        item["available"] = free_subranges(sorted(used), item["minimum"], item["maximum"])
+        network_type, physnet = item["network_type"], item["physical_network"] or ""
+        low, high = item["minimum"], item["maximum"]
+        item["used"] = used_in(session, network_type, physnet, low, high)
+        # From the allocated set, not from ``used``: an ID is available only
+        # if the allocator would hand it out.
+        taken = [seg_id for _, seg_id in allocated_in(session, network_type, physnet, low, high)]
+        item["available"] = free_subranges(taken, low, high)
         return item
 
     def _defaults(self) -> list[dict[str, Any]]:
@@ -227,8 +230,9 @@ class SegmentRangeService:
             item = self._find(session, range_id)
             if item["default"]:
                 raise InvalidInput(field="id", reason="ranges from configuration are read-only")
-            row = session.get(NetworkSegmentRange, range_id)
-            assert row is not None
+            row = lock_stored_range(session, range_id)
+            if row is None:
+                raise SegmentRangeNotFound(range_id=range_id, field="id")
             bounds = self._driver(row.network_type).segmentation_id_bounds()
             assert bounds is not None
             minimum = integer(
@@ -262,13 +266,10 @@ class SegmentRangeService:
             item = self._find(session, range_id)
             if item["default"]:
                 raise InvalidInput(field="id", reason="ranges from configuration are read-only")
-            used = used_in(
-                session,
-                item["network_type"],
-                item["physical_network"] or "",
-                item["minimum"],
-                item["maximum"],
-            )
+            row = lock_stored_range(session, range_id)
+            if row is None:
+                raise SegmentRangeNotFound(range_id=range_id, field="id")
+            used = used_in(session, row.network_type, row.physical_network, row.minimum, row.maximum)
             if used:
                 raise SegmentRangeInUse(range_id=range_id, reason=f"{len(used)} IDs of it are in use")
             session.execute(sa.delete(NetworkSegmentRange).where(NetworkSegmentRange.id == range_id))
