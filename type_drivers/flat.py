@@ -50,7 +50,7 @@ class FlatTypeDriver(TypeDriver):
             )
         if not self._any and not self._physnets:
             raise InvalidInput(
-                field="provider:physical_network", reason="flat provider networks are disabled"
+                field="provider:physical_network", reason="Flat provider networks are disabled"
             )
         if not self._any and physnet not in self._physnets:
             raise InvalidInput(

@@ -51,6 +51,27 @@ def merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ..
     return tuple((a, b) for a, b in merged)
 
 
+def subtract_ranges(
+    ranges: Iterable[tuple[int, int]], holes: Iterable[tuple[int, int]]
+) -> tuple[tuple[int, int], ...]:
+    """The IDs of ``ranges`` outside every one of ``holes``, as merged inclusive ranges."""
+    result: list[tuple[int, int]] = []
+    cut = merge_ranges(holes)
+    for low, high in merge_ranges(ranges):
+        cursor = low
+        for hole_low, hole_high in cut:
+            if hole_high < cursor or hole_low > high:
+                continue
+            if hole_low > cursor:
+                result.append((cursor, hole_low - 1))
+            cursor = max(cursor, hole_high + 1)
+            if cursor > high:
+                break
+        if cursor <= high:
+            result.append((cursor, high))
+    return tuple(result)
+
+
 def _insert_ignore(session: Session) -> sa.Insert:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -104,9 +125,12 @@ def is_allocated(session: Session, network_type: str, physical_network: str, seg
 
 
 def next_gap(session: Session, network_type: str, physical_network: str, after: int, high: int) -> int | None:
-    """The smallest free ID in ``(after, high]`` given that ``after`` is allocated.
+    """A free ID in ``[after, high]``, the smallest one if ``after`` is allocated; None if none.
 
     One query: the first allocated ``a >= after`` whose successor is free.
+    Only when that finds nothing is ``after`` itself looked at: a claim that
+    just lost ``after`` to another controller may see it released again by
+    now, and a range is full only if ``after`` is still taken.
     """
     a = _T.alias("a")
     b = _T.alias("b")
@@ -128,6 +152,8 @@ def next_gap(session: Session, network_type: str, physical_network: str, after: 
     )
     found = session.execute(stmt).scalar()
     if found is None:
+        if after <= high and not is_allocated(session, network_type, physical_network, after):
+            return after
         return None
     candidate = int(found) + 1
     return candidate if candidate <= high else None

@@ -8,21 +8,36 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ml2core.db.models import NetworkSegmentRange
-from ml2core.segments.allocator import Candidates
+from ml2core.segments.allocator import Candidates, subtract_ranges
 
 if TYPE_CHECKING:
     from ml2core.api.type_driver import TypeDriver
 
 
 def stored_ranges(session: Session, network_type: str) -> list[NetworkSegmentRange]:
-    """Ranges created through the API for a type, oldest first."""
-    return list(
-        session.execute(
-            sa.select(NetworkSegmentRange)
-            .where(NetworkSegmentRange.network_type == network_type)
-            .order_by(NetworkSegmentRange.created_at, NetworkSegmentRange.id)
-        ).scalars()
+    """Ranges created through the API for a type, oldest first.
+
+    Read under a shared row lock (until the caller's transaction ends): an
+    update or delete of a range locks its row exclusively before it checks
+    which IDs are in use, so it waits for an allocation from that range to
+    commit and then sees it. SQLite needs none: its writers are serialized.
+    """
+    stmt = (
+        sa.select(NetworkSegmentRange)
+        .where(NetworkSegmentRange.network_type == network_type)
+        .order_by(NetworkSegmentRange.created_at, NetworkSegmentRange.id)
     )
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(read=True)
+    return list(session.execute(stmt).scalars())
+
+
+def lock_stored_range(session: Session, range_id: str) -> NetworkSegmentRange | None:
+    """The stored range ``range_id``, locked against allocations from it until commit."""
+    stmt = sa.select(NetworkSegmentRange).where(NetworkSegmentRange.id == range_id)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    return session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 def candidate_pools_for(
@@ -35,13 +50,16 @@ def candidate_pools_for(
     """Pools in allocation order: the project's own ranges, then shared ones.
 
     Within each group, physnets come in configured order, then any others
-    that only stored ranges name.
+    that only stored ranges name. As in Neutron, the IDs of another
+    project's ranges are taken out of the shared ones: a project range is
+    that project's alone, even where it overlaps a shared range.
     """
     config = driver.configured_ranges()
     rows = stored_ranges(session, driver.get_type())
     physnets = list(config)
     physnets += sorted({r.physical_network for r in rows} - set(physnets))
     own: dict[str, list[tuple[int, int]]] = {p: [] for p in physnets}
+    others: dict[str, list[tuple[int, int]]] = {p: [] for p in physnets}
     shared: dict[str, list[tuple[int, int]]] = {
         p: [(r.minimum, r.maximum) for r in config.get(p, [])] for p in physnets
     }
@@ -50,11 +68,16 @@ def candidate_pools_for(
             shared[row.physical_network].append((row.minimum, row.maximum))
         elif project_id is not None and row.project_id == project_id:
             own[row.physical_network].append((row.minimum, row.maximum))
+        else:
+            others[row.physical_network].append((row.minimum, row.maximum))
     pools: list[Candidates] = []
     for group in (own, shared):
         for physnet in physnets:
             if physical_network is not None and physnet != physical_network:
                 continue
-            if group[physnet]:
-                pools.append(Candidates(physnet, tuple(group[physnet])))
+            ranges = group[physnet]
+            if group is shared:
+                ranges = list(subtract_ranges(ranges, others[physnet]))
+            if ranges:
+                pools.append(Candidates(physnet, tuple(ranges)))
     return pools

@@ -74,11 +74,16 @@ class DbView:
 
     def segments(self) -> list[dict[str, Any]]:
         query = (
-            "SELECT network_id, network_type, physical_network, segmentation_id, is_dynamic "
+            "SELECT id, network_id, network_type, physical_network, segmentation_id, is_dynamic "
             "FROM ml2core_network_segments"
         )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(query))]
+
+    def execute(self, statement: str, **params: Any) -> None:
+        """Run one statement and commit (for rows the facade has no verb for)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(statement), params)
 
     def count(self, table: str) -> int:
         with self.engine.connect() as conn:
@@ -87,7 +92,9 @@ class DbView:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every ml2core_* table (but the migration version), sorted."""
         names = [
-            n for n in sa.inspect(self.engine).get_table_names() if n.startswith("ml2core_") and n != VERSION_TABLE
+            n
+            for n in sa.inspect(self.engine).get_table_names()
+            if n.startswith("ml2core_") and n != VERSION_TABLE
         ]
         result: dict[str, list[tuple[Any, ...]]] = {}
         with self.engine.connect() as conn:
