@@ -12,14 +12,16 @@ import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ml2core.exceptions import DataplaneError
+
+if TYPE_CHECKING:
+    from drivers.linuxbridge.linkdump import LinkDumper
 
 __all__ = ["ZERO_MAC", "Link", "Netlink", "NetlinkFailure", "VxlanAttrs"]
 
 ZERO_MAC = "00:00:00:00:00:00"
-_IFF_UP = 0x1
 
 
 class NetlinkFailure(DataplaneError):
@@ -57,41 +59,6 @@ class Link:
     parent: int | None = None
 
 
-def _vxlan(data: Any) -> VxlanAttrs:
-    ttl = data.get("vxlan_ttl")
-    return VxlanAttrs(
-        vni=int(data.get("vxlan_id") or 0),
-        local=data.get("vxlan_local"),
-        port=int(data.get("vxlan_port") or 0),
-        group=data.get("vxlan_group"),
-        link=data.get("vxlan_link") or None,
-        udp_csum=bool(data.get("vxlan_udp_csum")),
-        learning=bool(data.get("vxlan_learning")),
-        ttl=int(ttl) if ttl else None,
-    )
-
-
-def _link(msg: Any) -> Link:
-    info = msg.get("linkinfo")
-    kind = info.get("kind") if info is not None else None
-    data = info.get("data") if info is not None else None
-    vxlan = _vxlan(data) if kind == "vxlan" and data is not None else None
-    vlan_id = data.get("vlan_id") if kind == "vlan" and data is not None else None
-    return Link(
-        index=int(msg["index"]),
-        name=str(msg.get("ifname")),
-        kind=kind,
-        master=msg.get("master") or None,
-        mtu=int(msg.get("mtu") or 0),
-        up=bool(msg["flags"] & _IFF_UP),
-        group=int(msg.get("group") or 0),
-        alias=msg.get("ifalias") or None,
-        vxlan=vxlan,
-        vlan_id=int(vlan_id) if vlan_id is not None else None,
-        parent=msg.get("link") or None,
-    )
-
-
 class Netlink:
     """An rtnetlink socket bound to namespace ``netns`` (``None``: the current one).
 
@@ -102,6 +69,7 @@ class Netlink:
     def __init__(self, netns: str | None) -> None:
         self.netns = netns
         self._ipr: Any = None
+        self._dumper: LinkDumper | None = None
 
     def _socket(self) -> Any:
         if self._ipr is None:
@@ -109,8 +77,8 @@ class Netlink:
 
             try:
                 # flags=0: a missing namespace is an error, not silently created;
-                # groups=0: no broadcasts to drain; nlm_echo: new links come back with their index.
-                self._ipr = IPRoute(netns=self.netns, flags=0, groups=0, ext_ack=True, nlm_echo=True)
+                # groups=0: no broadcasts to drain.
+                self._ipr = IPRoute(netns=self.netns, flags=0, groups=0, ext_ack=True)
             except Exception as exc:
                 raise NetlinkFailure(
                     operation="open netlink",
@@ -120,7 +88,9 @@ class Netlink:
         return self._ipr
 
     def close(self) -> None:
-        """Close the socket (idempotent)."""
+        """Close the sockets (idempotent)."""
+        if self._dumper is not None:
+            self._dumper.close()
         if self._ipr is not None:
             try:
                 self._ipr.close()
@@ -146,20 +116,19 @@ class Netlink:
     # -- reads ----------------------------------------------------------
 
     def links(self) -> dict[str, Link]:
-        """Every device of the namespace, by name."""
-        with self._call("dump links") as ipr:
-            return {link.name: link for link in map(_link, ipr.link("dump"))}
+        """Every device of the namespace, by name (a hand-parsed dump, see ``linkdump``)."""
+        return {link.name: link for link in self._fast().dump()}
+
+    def _fast(self) -> LinkDumper:
+        if self._dumper is None:
+            from drivers.linuxbridge.linkdump import LinkDumper
+
+            self._dumper = LinkDumper(self.netns)
+        return self._dumper
 
     def flood_entries(self) -> dict[int, set[tuple[str, int | None]]]:
         """All-zeros FDB entries (head-end replication): ``ifindex -> {(dst, port)}``."""
-        result: dict[int, set[tuple[str, int | None]]] = {}
-        with self._call("dump fdb") as ipr:
-            for msg in ipr.fdb("dump"):
-                dst = msg.get("NDA_DST")
-                if dst and msg.get("NDA_LLADDR") == ZERO_MAC:
-                    port = msg.get("NDA_PORT")
-                    result.setdefault(int(msg["ifindex"]), set()).add((str(dst), port or None))
-        return result
+        return self._fast().flood_entries()
 
     def index_of_address(self, address: str) -> int | None:
         """The device holding IP ``address``, if any."""
@@ -171,21 +140,10 @@ class Netlink:
 
     # -- writes ---------------------------------------------------------
 
-    def create(self, name: str, kind: str, **attrs: Any) -> int:
-        """Create device ``name`` of ``kind`` with ``attrs`` (pyroute2 names); returns its index."""
+    def create(self, name: str, kind: str, **attrs: Any) -> None:
+        """Create device ``name`` of ``kind`` with ``attrs`` (pyroute2 names)."""
         with self._call(f"create {kind} {name}") as ipr:
-            replies = ipr.link("add", ifname=name, kind=kind, **attrs)
-        for msg in replies:
-            if msg.get("ifname") == name and msg.get("index"):
-                return int(msg["index"])
-        # Kernels that do not echo: one more round trip.
-        with self._call(f"look up {name}") as ipr:
-            found = ipr.link_lookup(ifname=name)
-        if not found:
-            raise NetlinkFailure(
-                operation=f"create {kind} {name}", reason="device missing after create", errno=errno.ENODEV
-            )
-        return int(found[0])
+            ipr.link("add", ifname=name, kind=kind, **attrs)
 
     def set(self, index: int, what: str, **attrs: Any) -> None:
         """Change attributes of device ``index`` (``master``, ``mtu``, ``state``, ``ifalias`` ...)."""

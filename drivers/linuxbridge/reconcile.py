@@ -62,6 +62,7 @@ class Reconciler:
         self.by_index: dict[int, Link] = {link.index: link for link in self.links.values()}
         self.flood: dict[int, set[tuple[str, int | None]]] = netlink.flood_entries()
         self.out = Outcome(errors=dict(desired.errors))
+        self._created = False
 
     # -- helpers --------------------------------------------------------
 
@@ -84,27 +85,61 @@ class Reconciler:
     # -- the pass -------------------------------------------------------
 
     def run(self) -> Outcome:
-        """Apply every difference; returns the outcome (raises only if the kernel is unreachable)."""
+        """Apply every difference; returns the outcome (raises only if the kernel is unreachable).
+
+        In phases, so that devices created in one phase are looked up once
+        (one dump) before the next needs their index: bridges, then their
+        uplinks, then flood entries and ports.
+        """
         if self.prune:
             self._release_stale_taps()
             self._delete_stale_devices()
-        for network in self.desired.networks.values():
-            try:
-                bridge = self._ensure_network(network)
-            except (NetlinkFailure, ValueError) as exc:
-                for port in self.desired.ports_of(network.network_id):
-                    self.out.errors[port.port_id] = f"network {network.network_id}: {exc}"
-                continue
+        networks = list(self.desired.networks.values())
+        failed: dict[str, str] = {}
+        self._phase(networks, failed, self._ensure_bridge)
+        self._phase(networks, failed, self._ensure_uplink)
+        self._phase(networks, failed, self._ensure_flood)
+        for network in networks:
             for port in self.desired.ports_of(network.network_id):
+                if network.network_id in failed:
+                    self.out.errors[port.port_id] = (
+                        f"network {network.network_id}: {failed[network.network_id]}"
+                    )
+                    continue
                 try:
-                    self._ensure_port(port, bridge)
-                except NetlinkFailure as exc:
+                    self._ensure_port(port, self._bridge(network))
+                except (NetlinkFailure, ValueError) as exc:
                     self.out.errors[port.port_id] = str(exc)
         for port_id in list(self.desired.errors) + list(self.desired.ports):
             ok = port_id not in self.out.errors and port_id in self.desired.ports
             up = ok and self.desired.ports[port_id].admin_state_up
             self.out.port_status[port_id] = constants.PORT_STATUS_ACTIVE if up else constants.PORT_STATUS_DOWN
         return self.out
+
+    def _phase(
+        self, networks: list[NetworkSpec], failed: dict[str, str], step: Callable[[NetworkSpec], None]
+    ) -> None:
+        for network in networks:
+            if network.network_id in failed:
+                continue
+            try:
+                step(network)
+            except (NetlinkFailure, ValueError) as exc:
+                failed[network.network_id] = str(exc)
+        if self._created:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        """Re-read the devices (one dump) to learn the indexes of those just created."""
+        self.links = self.nl.links()
+        self.by_index = {link.index: link for link in self.links.values()}
+        self._created = False
+
+    def _bridge(self, network: NetworkSpec) -> Link:
+        bridge = self.links.get(network.bridge)
+        if bridge is None:
+            raise ValueError(f"bridge {network.bridge} vanished")
+        return bridge
 
     def _release_stale_taps(self) -> None:
         for link in list(self.links.values()):
@@ -131,16 +166,14 @@ class Reconciler:
 
     # -- networks -------------------------------------------------------
 
-    def _ensure_network(self, network: NetworkSpec) -> Link:
-        bridge = self._ensure_bridge(network)
+    def _ensure_uplink(self, network: NetworkSpec) -> None:
+        bridge = self._bridge(network)
         if network.vxlan is not None:
-            device = self._ensure_vxlan(network.vxlan, network, bridge)
-            self._ensure_flood(network.vxlan, device)
+            self._ensure_vxlan(network.vxlan, network, bridge)
         elif network.vlan is not None:
             self._ensure_vlan(network.vlan, network, bridge)
         elif network.physical is not None:
             self._ensure_physical(network.physical, bridge)
-        return bridge
 
     def _claim(self, name: str, kind: str) -> Link | None:
         """The existing device ``name`` if ml2core owns it as ``kind``; ``None`` if absent."""
@@ -157,21 +190,10 @@ class Reconciler:
             return None
         return link
 
-    def _create(self, name: str, kind: str, **attrs: Any) -> Link:
-        index = self._change(self.nl.create, name, kind, group=self.group, state="up", **attrs)
-        link = Link(
-            index=index,
-            name=name,
-            kind=kind,
-            master=attrs.get("master"),
-            mtu=attrs.get("mtu", 0),
-            up=True,
-            group=self.group,
-            alias=None,
-        )
-        self.links[name] = link
-        self.by_index[index] = link
-        return link
+    def _create(self, name: str, kind: str, **attrs: Any) -> None:
+        # Its index is learnt by the dump that ends the phase (cheaper than echoing each device).
+        self._change(self.nl.create, name, kind, group=self.group, state="up", **attrs)
+        self._created = True
 
     def _fix(self, link: Link, *, mtu: int, master: int | None = None) -> None:
         attrs: dict[str, Any] = {}
@@ -184,12 +206,12 @@ class Reconciler:
         if attrs:
             self._change(self.nl.set, link.index, link.name, **attrs)
 
-    def _ensure_bridge(self, network: NetworkSpec) -> Link:
+    def _ensure_bridge(self, network: NetworkSpec) -> None:
         link = self._claim(network.bridge, "bridge")
         if link is None:
-            return self._create(network.bridge, "bridge", mtu=network.mtu)
-        self._fix(link, mtu=network.mtu)
-        return link
+            self._create(network.bridge, "bridge", mtu=network.mtu)
+        else:
+            self._fix(link, mtu=network.mtu)
 
     def _vxlan_attrs(self, spec: VxlanSpec) -> dict[str, Any]:
         attrs: dict[str, Any] = {
@@ -209,7 +231,7 @@ class Reconciler:
             attrs["vxlan_link"] = link
         return attrs
 
-    def _ensure_vxlan(self, spec: VxlanSpec, network: NetworkSpec, bridge: Link) -> Link:
+    def _ensure_vxlan(self, spec: VxlanSpec, network: NetworkSpec, bridge: Link) -> None:
         link = self._claim(spec.name, "vxlan")
         if link is not None and link.vxlan is not None:
             have = link.vxlan
@@ -224,13 +246,17 @@ class Reconciler:
             )
             if same:
                 self._fix(link, mtu=network.mtu, master=bridge.index)
-                return link
+                return
             self._delete(link)
-        return self._create(
-            spec.name, "vxlan", mtu=network.mtu, master=bridge.index, **self._vxlan_attrs(spec)
-        )
+        self._create(spec.name, "vxlan", mtu=network.mtu, master=bridge.index, **self._vxlan_attrs(spec))
 
-    def _ensure_flood(self, spec: VxlanSpec, device: Link) -> None:
+    def _ensure_flood(self, network: NetworkSpec) -> None:
+        spec = network.vxlan
+        if spec is None:
+            return
+        device = self.links.get(spec.name)
+        if device is None:
+            raise ValueError(f"VXLAN device {spec.name} vanished")
         have = self.flood.get(device.index, set())
         if spec.group:
             # The kernel keeps its own entry towards the group; unicast ones would duplicate.

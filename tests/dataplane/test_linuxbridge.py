@@ -239,11 +239,11 @@ def test_interrupted_sync_is_repaired_by_the_next(host_lab: HostLab, monkeypatch
     real_create = netlink.create
     calls = {"n": 0}
 
-    def create_then_crash(*args: Any, **kwargs: Any) -> int:
+    def create_then_crash(*args: Any, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 2:  # the bridge exists, the VXLAN device never comes
             raise RuntimeError("agent killed mid-sync")
-        return real_create(*args, **kwargs)
+        real_create(*args, **kwargs)
 
     monkeypatch.setattr(netlink, "create", create_then_crash)
     with pytest.raises(RuntimeError):
