@@ -80,7 +80,7 @@ class LinuxBridgeBackend(DataplaneBackend):
         self._netlink = Netlink(settings.netns)
         self._netlink.links()  # fails early when the namespace is unreachable
         for net_type, reason in sorted(self._unavailable.items()):
-            LOG.warning("linuxbridge: %s networks unavailable: %s", net_type, reason)
+            LOG.info("linuxbridge: %s networks unavailable: %s", net_type, reason)
 
     def _ready(self) -> tuple[Netlink, config.LinuxBridgeSettings]:
         if self._netlink is None or self._settings is None:

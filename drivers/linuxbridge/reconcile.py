@@ -144,7 +144,8 @@ class Reconciler:
     def _release_stale_taps(self) -> None:
         for link in list(self.links.values()):
             port_id = port_of_alias(link.alias)
-            if port_id is None or port_id in self.desired.ports or port_id in self.desired.errors:
+            # A listed port that cannot be realized any more is released too.
+            if port_id is None or port_id in self.desired.ports:
                 continue
             self._change(self.nl.set, link.index, link.name, master=0, ifalias="")
             self.out.removed.append(port_id)

@@ -11,7 +11,13 @@ from typing import Any
 from oslo_config import cfg
 
 from drivers.openvswitch import config
-from drivers.openvswitch.desired import LVID_KEY_PREFIX, TUNNEL_TYPES, OvsDesired, build_desired
+from drivers.openvswitch.desired import (
+    LVID_KEY_PREFIX,
+    TUNNEL_TYPES,
+    OvsDesired,
+    build_desired,
+    patch_port_names,
+)
 from drivers.openvswitch.flows import desired_flows
 from drivers.openvswitch.links import HostLinks
 from drivers.openvswitch.ofctl import OpenFlow
@@ -119,6 +125,14 @@ class OpenvswitchBackend(DataplaneBackend):
         if not settings.bridge_mappings:
             for net_type in (constants.TYPE_FLAT, constants.TYPE_VLAN):
                 missing[net_type] = "no [ovs] bridge_mappings configured"
+        if "dpdkvhostuserclient" not in state.iface_types:
+            missing[constants.VIF_TYPE_VHOST_USER] = (
+                "ovs-vswitchd has no dpdkvhostuserclient interface type (built without DPDK)"
+            )
+        else:
+            missing[constants.VIF_TYPE_VHOST_USER] = (
+                "vhost-user ports are not implemented by this backend yet"
+            )
         return missing
 
     def _ready(self) -> tuple[config.OvsSettings, Ovsdb, HostLinks, OpenFlow]:
@@ -179,7 +193,12 @@ class OpenvswitchBackend(DataplaneBackend):
         ovsdb.commit(plan.commands)
         changes += len(plan.commands)
         if plan.commands:
-            state = self._settled(ovsdb, {p.tap for p in desired.ports.values()} | set(desired.tunnels))
+            # Flows name OpenFlow port numbers: wait until ovs-vswitchd has assigned them.
+            patches = {settings.int_peer_patch_port, settings.tun_peer_patch_port}
+            for bridge in settings.bridge_mappings.values():
+                patches.update(patch_port_names(bridge))
+            taps = {p.tap for p in desired.ports.values()}
+            state = self._settled(ovsdb, taps | set(desired.tunnels) | patches)
         for flows in desired_flows(
             desired,
             state,

@@ -89,6 +89,19 @@ def test_flat_network_vms_ping_through_the_physical_interface(host_lab: HostLab)
     assert vm1.wait_for_ping(p2.ip).ok
 
 
+def test_local_network_vms_on_one_host_ping_and_nothing_leaves_it(host_lab: HostLab) -> None:
+    h1, _ = two_hosts(host_lab)
+    net = Net("local")
+    p1, p2 = make_port(net, "10.0.0.1"), make_port(net, "10.0.0.2")
+    vm1, _ = h1.vm(host_lab, p1), h1.vm(host_lab, p2)
+
+    h1.backend.sync([p1.info(), p2.info()])
+
+    with PacketCapture(h1.ns.name, "ul0", "icmp", count=5) as capture:
+        assert vm1.wait_for_ping(p2.ip).ok
+    assert capture.lines == []
+
+
 def test_vlan_network_vms_ping_through_8021q_devices(host_lab: HostLab) -> None:
     reason = link_kind_unavailable("vlan")
     if reason:

@@ -20,6 +20,7 @@ from ml2core.testing.config import make_conf
 from ml2core.testing.hosts import (
     HostLab,
     PacketCapture,
+    dpdk_unavailable,
     link_kind_unavailable,
     ovs_kernel_datapath_unavailable,
 )
@@ -370,6 +371,30 @@ def test_describe_lists_tunnel_types_and_why_provider_networks_are_unavailable(o
     assert {"vxlan", "gre", "geneve", "local"} <= description.network_types
     assert "bridge_mappings" in description.unavailable["vlan"]
     assert description.vif_types == {constants.VIF_TYPE_OVS}
+
+
+def test_describe_says_why_vhost_user_ports_are_unavailable(ovs_lab: HostLab) -> None:
+    reason = dpdk_unavailable()
+    if reason is None:
+        pytest.skip("ovs-vswitchd has DPDK here; vhost-user is unavailable for another reason")
+    h1 = ovs_host(ovs_lab, ovs_lab.wire(), 1)
+
+    description = h1.backend.describe()
+
+    assert "without DPDK" in description.unavailable[constants.VIF_TYPE_VHOST_USER]
+    assert constants.VIF_TYPE_VHOST_USER not in description.vif_types
+
+
+def test_local_network_vms_on_one_host_ping(ovs_lab: HostLab) -> None:
+    h1 = ovs_host(ovs_lab, ovs_lab.wire(), 1)
+    net = Net("local")
+    p1, p2 = make_port(net, "10.0.0.1"), make_port(net, "10.0.0.2")
+    vm1, _ = h1.vm(ovs_lab, p1), h1.vm(ovs_lab, p2)
+
+    report = h1.backend.sync([p1.info(), p2.info()])
+
+    assert report.port_status == {p1.id: "ACTIVE", p2.id: "ACTIVE"}
+    assert vm1.wait_for_ping(p2.ip).ok
 
 
 def test_unsupported_datapath_type_fails_initialize_naming_it(ovs_lab: HostLab) -> None:
