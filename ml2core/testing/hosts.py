@@ -3,14 +3,15 @@
 Public, for ml2core's own tests and for vendors testing a dataplane
 backend against real packets on one machine (root required)::
 
-    from ml2core.testing.hosts import HostLab
+    from ml2core.testing.hosts import HostLab, tap_device_name
 
     with HostLab() as lab:
         wire = lab.wire()
         h1, h2 = lab.host("h1"), lab.host("h2")
         wire.attach(h1, "ul0", address="198.51.100.1/24")
         wire.attach(h2, "ul0", address="198.51.100.2/24")
-        vm1 = lab.vm(h1, "tapXXXXXXXXXXX", mac="fa:16:3e:00:00:01", address="10.0.0.1/24", mtu=1450)
+        vm1 = lab.vm(h1, tap_device_name(port_id), mac="fa:16:3e:00:00:01",
+                     address="10.0.0.1/24", mtu=1450)
         ...  # let a backend plug vm1.tap, then
         assert vm1.wait_for_ping("10.0.0.2")
 
@@ -45,6 +46,7 @@ from types import TracebackType
 import pytest
 
 from ml2core.testing.netns import (
+    ContinuousPing,
     HostError,
     NetnsHost,
     PacketCapture,
@@ -54,12 +56,14 @@ from ml2core.testing.netns import (
     link_kind_unavailable,
     pid_running,
     ping,
+    tap_device_name,
     unique_tag,
     wait_for_ping,
 )
 from ml2core.testing.ovs_sandbox import OvsSandbox, ovs_unavailable
 
 __all__ = [
+    "ContinuousPing",
     "HostError",
     "HostLab",
     "NetnsHost",
@@ -78,6 +82,7 @@ __all__ = [
     "pid_running",
     "ping",
     "sriov_unavailable",
+    "tap_device_name",
     "unique_tag",
     "wait_for_ping",
 ]

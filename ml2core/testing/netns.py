@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import re
 import secrets
+import signal
 import subprocess
 import tempfile
 import threading
@@ -27,6 +28,7 @@ from types import TracebackType
 from typing import IO
 
 __all__ = [
+    "ContinuousPing",
     "HostError",
     "NetnsHost",
     "PacketCapture",
@@ -36,6 +38,7 @@ __all__ = [
     "link_kind_unavailable",
     "pid_running",
     "ping",
+    "tap_device_name",
     "unique_tag",
     "wait_for_ping",
 ]
@@ -49,6 +52,15 @@ _live_lock = threading.Lock()
 
 class HostError(RuntimeError):
     """A command that set up or inspected a test host failed (stderr in the message)."""
+
+
+def tap_device_name(port_id: str) -> str:
+    """The host-side device name Neutron-style backends expect for a port: ``tap`` + 11 characters of its ID.
+
+    ml2core's ``linuxbridge`` and ``openvswitch`` backends plug the device
+    of this name; give it to :class:`VmNamespace` as ``tap``.
+    """
+    return f"tap{port_id[:11]}"
 
 
 def unique_tag(length: int = 6) -> str:
@@ -487,6 +499,58 @@ def wait_for_ping(
         remaining = max(0.5, min(2.0, end - time.monotonic()))
         result = ping(netns, address, count=count, deadline=remaining, size=size, dont_fragment=dont_fragment)
     return result
+
+
+class ContinuousPing:
+    """A ping running for the duration of a ``with`` (e.g. across an agent restart).
+
+    Starts ``ping -i <interval>`` from ``netns`` on ``__enter__``; on
+    ``__exit__`` stops it (SIGINT, so it prints its summary) and fills
+    :attr:`transmitted`, :attr:`received` and :attr:`lost`. Start it once
+    the path works (see :func:`wait_for_ping`): losses then mean a
+    disruption.
+    """
+
+    def __init__(self, netns: str, address: str, *, interval: float = 0.05) -> None:
+        self.netns = netns
+        self.address = address
+        self.interval = interval
+        self.transmitted = 0
+        self.received = 0
+        self.output = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    @property
+    def lost(self) -> int:
+        """Echo requests without a reply."""
+        return self.transmitted - self.received
+
+    def __enter__(self) -> ContinuousPing:
+        argv = ["ip", "netns", "exec", self.netns, "ping", "-n", "-i", f"{self.interval:g}", self.address]
+        self._proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        self._proc = None
+        # The last request may still be in flight: give it one round trip's time.
+        time.sleep(min(0.2, 4 * self.interval))
+        proc.send_signal(signal.SIGINT)
+        try:
+            self.output, _ = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            self.output, _ = proc.communicate()
+        match = re.search(r"(\d+) packets transmitted, (\d+) received", self.output)
+        if match:
+            self.transmitted, self.received = int(match.group(1)), int(match.group(2))
 
 
 class PacketCapture:

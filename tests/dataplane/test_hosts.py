@@ -8,7 +8,18 @@ import time
 
 import pytest
 
-from ml2core.testing.hosts import HostLab, OvsSandbox, PacketCapture, pid_running, ping, wait_for_ping
+from drivers.linuxbridge.portinfo import tap_device_name as lb_tap_name
+from drivers.openvswitch.portinfo import tap_device_name as ovs_tap_name
+from ml2core.testing.hosts import (
+    ContinuousPing,
+    HostLab,
+    OvsSandbox,
+    PacketCapture,
+    pid_running,
+    ping,
+    tap_device_name,
+    wait_for_ping,
+)
 
 pytestmark = pytest.mark.dataplane
 
@@ -99,3 +110,30 @@ def test_packet_capture_records_the_packets_seen_on_an_interface(host_lab: HostL
         assert wait_for_ping(a.name, "198.51.100.2").ok
 
     assert any("198.51.100.1 > 198.51.100.2: ICMP echo request" in line for line in capture.lines)
+
+
+def test_tap_device_name_is_the_one_the_backends_plug() -> None:
+    port_id = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
+
+    assert tap_device_name(port_id) == lb_tap_name(port_id) == ovs_tap_name(port_id) == "tap5d4c3b2a-1f"
+
+
+def test_continuous_ping_counts_replies_and_losses(host_lab: HostLab) -> None:
+    host = host_lab.host()
+    host.ip_batch(
+        [
+            "addr add 10.9.0.1/24 dev lo",
+            "link add quiet0 type veth peer name quiet1",
+            "addr add 10.9.1.1/24 dev quiet0",
+            "link set quiet0 up",
+            "link set quiet1 up",
+        ]
+    )
+
+    with ContinuousPing(host.name, "10.9.0.1") as good:
+        time.sleep(0.3)
+    with ContinuousPing(host.name, "10.9.1.2") as bad:  # nobody there
+        time.sleep(0.3)
+
+    assert good.transmitted > 2 and good.lost == 0
+    assert bad.transmitted > 2 and bad.received == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from drivers.linuxbridge.desired import bridge_name, vxlan_device_name
 from drivers.linuxbridge.netlink import Netlink
 from ml2core import constants
 from ml2core.exceptions import DataplaneError
-from ml2core.testing.hosts import HostLab, PacketCapture, link_kind_unavailable
+from ml2core.testing.hosts import ContinuousPing, HostLab, PacketCapture, link_kind_unavailable
 from tests.dataplane.topology import TUNNEL_MTU, Host, Net, lb_host, make_port, new_lb_backend
 
 pytestmark = pytest.mark.dataplane
@@ -163,6 +164,27 @@ def test_restarted_backend_finds_the_host_already_right(host_lab: HostLab) -> No
     restarted.close()
 
     assert report.changes == 0 and report.port_status == {p1.id: "ACTIVE"}
+
+
+def test_restart_and_resync_do_not_interrupt_traffic(host_lab: HostLab) -> None:
+    h1, h2 = two_hosts(host_lab)
+    net = Net("vxlan", 1001, mtu=TUNNEL_MTU)
+    p1, p2 = make_port(net, "10.0.0.1"), make_port(net, "10.0.0.2")
+    vm1, _ = h1.vm(host_lab, p1), h2.vm(host_lab, p2)
+    h1.backend.sync([p1.info([h2.ip])])
+    h2.backend.sync([p2.info([h1.ip])])
+    assert vm1.wait_for_ping(p2.ip).ok
+
+    with ContinuousPing(vm1.name, p2.ip) as stream:
+        time.sleep(0.3)
+        h1.backend.close()
+        restarted = new_lb_backend(h1)
+        restarted.initialize()
+        restarted.sync([p1.info([h2.ip])])
+        restarted.close()
+        time.sleep(0.3)
+
+    assert stream.transmitted > 5 and stream.lost == 0, stream.output
 
 
 def test_port_no_longer_listed_is_released_and_its_network_devices_deleted(host_lab: HostLab) -> None:

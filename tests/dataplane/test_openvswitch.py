@@ -7,6 +7,7 @@ GENEVE, the kernel tunnel devices).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from ml2core import constants
 from ml2core.exceptions import DataplaneError
 from ml2core.testing.config import make_conf
 from ml2core.testing.hosts import (
+    ContinuousPing,
     HostLab,
     PacketCapture,
     dpdk_unavailable,
@@ -220,6 +222,24 @@ def test_restarted_backend_keeps_ports_flows_and_traffic_undisturbed(ovs_lab: Ho
     restarted.close()
 
     assert report.changes == 0 and report.port_status == {p1.id: "ACTIVE"}
+
+
+def test_restart_and_resync_do_not_interrupt_traffic(ovs_lab: HostLab) -> None:
+    h1, h2, _, p1, p2, vm1, _ = tunnel_pair(ovs_lab)
+    h1.backend.sync([p1.info([h2.ip])])
+    h2.backend.sync([p2.info([h1.ip])])
+    assert vm1.wait_for_ping(p2.ip).ok
+
+    with ContinuousPing(vm1.name, p2.ip) as stream:
+        time.sleep(0.3)
+        h1.backend.close()
+        restarted = new_ovs_backend(h1)
+        restarted.initialize()
+        restarted.sync([p1.info([h2.ip])])
+        restarted.close()
+        time.sleep(0.3)
+
+    assert stream.transmitted > 5 and stream.lost == 0, stream.output
 
 
 def test_port_no_longer_listed_loses_its_ovs_port_tunnel_and_flows(ovs_lab: HostLab) -> None:
