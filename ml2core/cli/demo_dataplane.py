@@ -1,0 +1,418 @@
+"""``ml2core demo --dataplane``: real packets between two network-namespace hosts (root only).
+
+Each host is a network namespace running two host agents: a Linux bridge
+one (kernel VXLAN) and an Open vSwitch one (a private ``ovsdb-server`` +
+``ovs-vswitchd``, userspace datapath, GENEVE). The backends are loaded by
+entry-point name (``ml2core.dataplane``) and configured from ini files, as
+``ml2core-agent`` would; the agent pass itself (report state, fetch the
+host's ports, ``sync``, report each port's status) talks to the plugin
+only through the ``HostClient`` protocol (``LocalHostClient``). VMs are
+namespaces joined to their host by a veth. Everything is removed at the
+end, also after a failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import FrameType
+from typing import Any
+
+from oslo_config import cfg
+
+from ml2core import Context, LocalHostClient, Ml2Plugin, constants
+from ml2core.api import HostClient
+from ml2core.cli.errors import CliError
+from ml2core.cli.narrate import Narrator
+from ml2core.dataplane import DataplaneBackend, SyncReport
+
+__all__ = ["DataplaneDemo", "HostAgent", "check_prerequisites"]
+
+TOOLS = (
+    "ip",
+    "bridge",
+    "ping",
+    "ethtool",
+    "ovsdb-server",
+    "ovs-vswitchd",
+    "ovs-vsctl",
+    "ovs-ofctl",
+    "ovsdb-tool",
+)
+BACKENDS = ("linuxbridge", "openvswitch")
+SUBNET = "10.99.0"  # the same on both networks, on purpose: isolation is by segment, not by address
+
+
+def check_prerequisites() -> None:
+    """Raise CliError naming what is missing for ``--dataplane`` (root, tools, backends)."""
+    if os.geteuid() != 0:
+        raise CliError(
+            "ml2core demo --dataplane needs root: it creates network namespaces, veth pairs and "
+            "private Open vSwitch daemons; run it as root, or run 'ml2core demo' without --dataplane"
+        )
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        raise CliError(
+            f"ml2core demo --dataplane needs {', '.join(missing)} (Debian packages iproute2, "
+            "iputils-ping, ethtool, openvswitch-switch)"
+        )
+    names = {ep.name for ep in entry_points(group="ml2core.dataplane")}
+    absent = [b for b in BACKENDS if b not in names]
+    if absent:
+        raise CliError(f"ml2core demo --dataplane: no dataplane backend {', '.join(absent)} is installed")
+    for name in BACKENDS:
+        try:
+            _backend_class(name)
+        except ImportError as exc:
+            raise CliError(
+                f"ml2core demo --dataplane: the {name} backend cannot be loaded ({exc}); "
+                "install the agent extra: pip install 'ml2core[agent]'"
+            ) from exc
+
+
+def _backend_class(name: str) -> type[DataplaneBackend]:
+    (ep,) = [e for e in entry_points(group="ml2core.dataplane") if e.name == name]
+    cls = ep.load()
+    if not (isinstance(cls, type) and issubclass(cls, DataplaneBackend)):
+        raise ImportError(f"entry point {name} is not a DataplaneBackend")
+    return cls
+
+
+def load_backend(name: str, ini: str, confdir: str) -> DataplaneBackend:
+    """A backend by entry-point name, configured from ``ini`` as an agent's config file, initialized."""
+    path = os.path.join(confdir, f"{name}-{len(os.listdir(confdir))}.ini")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(ini)
+    conf = cfg.ConfigOpts()
+    conf(["--config-file", path], project="ml2core-agent", default_config_files=[], default_config_dirs=[])
+    backend = _backend_class(name)()
+    backend.conf = conf
+    backend.initialize()
+    return backend
+
+
+class HostAgent:
+    """One pass of a host agent: report, fetch the host's ports, sync, report each port's status."""
+
+    def __init__(
+        self,
+        client: HostClient,
+        host: str,
+        agent_type: str,
+        configurations: dict[str, Any],
+        backend: DataplaneBackend,
+    ) -> None:
+        self.client = client
+        self.host = host
+        self.agent_type = agent_type
+        self.configurations = configurations
+        self.backend = backend
+        self._started = False
+
+    def report(self) -> None:
+        """Report this agent's state (alive, mappings, tunnel types)."""
+        self.client.report_state(
+            {
+                "host": self.host,
+                "agent_type": self.agent_type,
+                "binary": "ml2core-demo-agent",
+                "configurations": self.configurations,
+                "start_flag": not self._started,
+            }
+        )
+        self._started = True
+
+    def sync_once(self) -> SyncReport:
+        """Make the host match its bound ports and report their status."""
+        self.report()
+        items = self.client.get_host_ports(self.host, self.agent_type)
+        report = self.backend.sync(items)
+        for port_id, status in report.port_status.items():
+            self.client.update_port_status(port_id, status, self.host)
+        return report
+
+
+@dataclass
+class _Host:
+    name: str
+    ns: Any
+    agents: list[HostAgent]
+
+
+class _OwnedExitStack(ExitStack):
+    """An ExitStack that only the process which made it unwinds.
+
+    pyroute2 forks helpers to enter namespaces; a helper interrupted while
+    it runs a copy of this stack must exit, not tear down the parent's hosts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pid = os.getpid()
+
+    def __exit__(self, *exc: Any) -> bool:
+        if os.getpid() != self._pid:
+            os._exit(1)
+        return bool(super().__exit__(*exc))
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM interrupts the demo like Ctrl-C (so it cleans up); forked helpers keep the default."""
+    pid = os.getpid()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class DataplaneDemo:
+    """Two namespace hosts, two networks, four VMs, pings; then everything removed."""
+
+    def __init__(self, narrator: Narrator, plugin: Ml2Plugin, problems: list[str]) -> None:
+        self.n = narrator
+        self.p = plugin
+        self.ctx = Context.admin()
+        self.problems = problems
+        self.networks: dict[str, dict[str, Any]] = {}
+        self.ports: dict[str, dict[str, Any]] = {}
+        self.hosts: list[_Host] = []
+
+    def run(self) -> None:
+        """The whole dataplane part; always removes what it made."""
+        with _sigterm_interrupts(), _OwnedExitStack() as stack:
+            confdir = tempfile.mkdtemp(prefix="ml2core-demo-agents-")
+            stack.callback(shutil.rmtree, confdir, True)
+            stack.callback(self._delete_resources)
+            stack.callback(self.n.lines, ["Removed the namespaces, veths and Open vSwitch daemons."])
+            self._build(stack, confdir)
+            vms = self._networks_and_vms(stack)
+            self._sync("First agent pass: each agent realizes the ports bound to its host")
+            self._pings(vms)
+            self._teardown()
+
+    # -- building ----------------------------------------------------------------------
+    def _build(self, stack: ExitStack, confdir: str) -> None:
+        from ml2core.testing.netns import NetnsHost, Wire
+        from ml2core.testing.ovs_sandbox import OvsSandbox
+
+        self.n.say(
+            "Two hosts, dp-host-a and dp-host-b, are network namespaces joined by two underlay "
+            "wires. Each runs a Linux bridge agent (kernel VXLAN, underlay 198.51.100.0/24) and an "
+            "Open vSwitch agent (private ovs-vswitchd, userspace datapath, GENEVE over "
+            "198.51.101.0/24)."
+        )
+        with self.n.progress("Building the hosts") as tick:
+            lb_wire = stack.enter_context(Wire("lbwire", prefix="m2cdemo"))
+            ovs_wire = stack.enter_context(Wire("ovswire", prefix="m2cdemo"))
+            tick("wires")
+            client = LocalHostClient(self.p)
+            for index, letter in enumerate("ab", 1):
+                name = f"dp-host-{letter}"
+                ns = stack.enter_context(NetnsHost(f"host{letter}", prefix="m2cdemo"))
+                lb_ip, ovs_ip = f"198.51.100.{index}", f"198.51.101.{index}"
+                lb_wire.attach(ns, "ul0", address=f"{lb_ip}/24")
+                sandbox = stack.enter_context(OvsSandbox(ns))
+                ovs_wire.attach(ns, "ul1")
+                sandbox.setup_tunnel_underlay("ul1", f"{ovs_ip}/24")
+                lb = load_backend(
+                    "linuxbridge",
+                    f"[linux_bridge]\nnetns = {ns.name}\n[vxlan]\nlocal_ip = {lb_ip}\n",
+                    confdir,
+                )
+                stack.callback(lb.close)
+                ovs = load_backend(
+                    "openvswitch",
+                    f"[ovs]\nlocal_ip = {ovs_ip}\ndatapath_type = netdev\n"
+                    f"ovsdb_connection = {sandbox.db_connection}\novs_rundir = {sandbox.rundir}\n"
+                    f"netns = {ns.name}\n",
+                    confdir,
+                )
+                stack.callback(ovs.close)
+                agents = [
+                    HostAgent(
+                        client,
+                        name,
+                        constants.AGENT_TYPE_LINUXBRIDGE,
+                        {"interface_mappings": {}, "tunnel_types": ["vxlan"], "tunneling_ip": lb_ip},
+                        lb,
+                    ),
+                    HostAgent(
+                        client,
+                        name,
+                        constants.AGENT_TYPE_OVS,
+                        {
+                            "bridge_mappings": {},
+                            "tunnel_types": ["geneve"],
+                            "tunneling_ip": ovs_ip,
+                            "datapath_type": "netdev",
+                            "integration_bridge": "br-int",
+                        },
+                        ovs,
+                    ),
+                ]
+                for agent in agents:
+                    agent.report()
+                self.hosts.append(_Host(name, ns, agents))
+                tick(name)
+
+    def _networks_and_vms(self, stack: ExitStack) -> dict[str, Any]:
+        from ml2core.testing.netns import VmNamespace
+
+        vms: dict[str, Any] = {}
+        with self.n.progress("Creating networks, ports and VMs") as tick:
+            for net_name, net_type in (("dp-vxlan", "vxlan"), ("dp-geneve", "geneve")):
+                net = self.p.create_network(self.ctx, {"name": net_name, "provider:network_type": net_type})
+                self.networks[net_name] = net
+                subnet = self.p.create_subnet(
+                    self.ctx,
+                    {"network_id": net["id"], "cidr": f"{SUBNET}.0/24", "name": f"{net_name}-subnet"},
+                )
+                for offset, host in enumerate(self.hosts, 1):
+                    vm_name = f"{net_type}-{host.name[-1]}"
+                    address = f"{SUBNET}.{10 * (1 if net_type == 'vxlan' else 2) + offset}"
+                    port = self.p.create_port(
+                        self.ctx,
+                        {
+                            "name": vm_name,
+                            "network_id": net["id"],
+                            "binding:host_id": host.name,
+                            "device_owner": "compute:demo",
+                            "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": address}],
+                        },
+                    )
+                    self.ports[vm_name] = port
+                    vms[vm_name] = stack.enter_context(
+                        VmNamespace(
+                            host.ns,
+                            "tap" + port["id"][:11],
+                            mac=port["mac_address"],
+                            address=f"{address}/24",
+                            mtu=net["mtu"],
+                            prefix="m2cdemo",
+                        )
+                    )
+                    tick(vm_name)
+        rows = []
+        for vm_name, port in self.ports.items():
+            net = next(n for n in self.networks.values() if n["id"] == port["network_id"])
+            rows.append(
+                [
+                    vm_name,
+                    net["name"],
+                    f"{net['provider:network_type']} {net['provider:segmentation_id']}",
+                    port["binding:host_id"],
+                    port["fixed_ips"][0]["ip_address"],
+                    port["binding:vif_type"],
+                    net["mtu"],
+                ]
+            )
+        self.n.table(["VM port", "Network", "Segment", "Host", "Address", "VIF type", "MTU"], rows)
+        self.n.say(
+            "On each host the openvswitch driver comes first in mechanism_drivers, but its agent "
+            "lists only geneve: so the VXLAN ports were bound by linuxbridge (VIF bridge) and the "
+            "GENEVE ports by openvswitch (VIF ovs). Both networks use the same IP subnet on purpose."
+        )
+        return vms
+
+    def _sync(self, title: str) -> None:
+        rows = []
+        with self.n.progress(title) as tick:
+            for host in self.hosts:
+                for agent in host.agents:
+                    report = agent.sync_once()
+                    rows.append(
+                        [
+                            host.name,
+                            agent.agent_type,
+                            len(report.port_status),
+                            report.changes,
+                            ", ".join(sorted(set(report.port_status.values()))) or "-",
+                            "; ".join(report.errors.values()) or "",
+                        ]
+                    )
+                    tick(f"{host.name[-1]}/{agent.backend.name}")
+                    if report.errors:
+                        self.problems.append(f"{host.name} {agent.agent_type}: {report.errors}")
+        self.n.table(["Host", "Agent", "Ports", "Changes", "Status", "Errors"], rows)
+
+    # -- packets -----------------------------------------------------------------------
+    def _pings(self, vms: dict[str, Any]) -> None:
+        statuses = {
+            name: self.p.get_port(self.ctx, port["id"])["status"] for name, port in self.ports.items()
+        }
+        self.n.say(
+            "The agents reported the ports "
+            + ", ".join(sorted(set(statuses.values())))
+            + " (update_port_status). Now the VMs ping:"
+        )
+        checks = [
+            ("vxlan-a", "vxlan-b", True, "Linux bridge VXLAN across hosts"),
+            ("geneve-a", "geneve-b", True, "Open vSwitch GENEVE across hosts"),
+            ("vxlan-a", "geneve-b", False, "isolation: another network, same subnet"),
+            ("geneve-a", "vxlan-b", False, "isolation: another network, same subnet"),
+        ]
+        rows = []
+        with self.n.progress("Pinging") as tick:
+            for src, dst, expect, what in checks:
+                address = self.ports[dst]["fixed_ips"][0]["ip_address"]
+                if expect:
+                    mtu = self.networks["dp-vxlan" if src.startswith("vxlan") else "dp-geneve"]["mtu"]
+                    result = vms[src].wait_for_ping(address, timeout=10.0)
+                    full = vms[src].wait_for_ping(address, timeout=4.0, size=mtu - 28, dont_fragment=True)
+                    outcome = (
+                        f"replies ({result.elapsed * 1000:.0f} ms), full-size {mtu}-byte packet passes"
+                        if result.ok and full.ok
+                        else "NO REPLY"
+                        if not result.ok
+                        else f"small packets pass, {mtu}-byte packet does not"
+                    )
+                    ok = result.ok and full.ok
+                else:
+                    result = vms[src].ping(address, count=2, deadline=1.5)
+                    ok = not result.ok
+                    outcome = "no reply, as it should be" if ok else "REPLIES: networks are not isolated"
+                rows.append([f"{src} -> {dst} ({address})", what, outcome])
+                tick("ok" if ok else "UNEXPECTED")
+                if not ok:
+                    self.problems.append(f"ping {src} -> {dst}: {outcome}")
+        self.n.table(["Ping", "What it shows", "Result"], rows)
+
+    # -- removing ----------------------------------------------------------------------
+    def _teardown(self) -> None:
+        for port in self.ports.values():
+            self.p.delete_port(self.ctx, port["id"])
+        self.ports.clear()
+        self.n.say("The ports are deleted; one more agent pass removes what the backends made:")
+        self._sync("Second agent pass")
+        for net in self.networks.values():
+            self.p.delete_network(self.ctx, net["id"])
+        self.networks.clear()
+
+    def _delete_resources(self) -> None:
+        # After a failure: leave the database as clean as the namespaces.
+        for port in self.ports.values():
+            try:
+                self.p.delete_port(self.ctx, port["id"])
+            except Exception as exc:  # cleanup goes on whatever fails
+                self.n.lines([f"could not delete port {port['name']}: {exc}"])
+        for net in self.networks.values():
+            try:
+                self.p.delete_network(self.ctx, net["id"])
+            except Exception as exc:
+                self.n.lines([f"could not delete network {net['name']}: {exc}"])

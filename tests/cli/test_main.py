@@ -1,0 +1,101 @@
+"""The entry point: help, usage errors, exit codes, the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ml2core.cli.main import build_parser
+from tests.cli.conftest import one_line_error, run_main
+
+SCRIPT = Path(sys.executable).with_name("ml2core")
+
+
+def test_help_lists_every_command() -> None:
+    result = run_main("--help")
+    assert result.code == 0
+    for noun in (
+        "network",
+        "subnet",
+        "port",
+        "agent",
+        "segment-range",
+        "allocation",
+        "topology",
+        "db",
+        "config",
+        "demo",
+    ):
+        assert noun in result.out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("network", "--help"),
+        ("port", "create", "--help"),
+        ("port", "explain", "--help"),
+        ("allocation", "list", "--help"),
+        ("demo", "--help"),
+    ],
+)
+def test_command_help(argv: tuple[str, ...]) -> None:
+    result = run_main(*argv)
+    assert result.code == 0 and "usage: ml2core" in result.out
+
+
+def test_no_command_is_a_usage_error() -> None:
+    result = run_main()
+    assert result.code == 2
+    assert "required" in one_line_error(result)
+
+
+def test_unknown_command_and_option_are_usage_errors() -> None:
+    unknown = run_main("volume", "list")
+    assert unknown.code == 2 and "invalid choice" in one_line_error(unknown)
+    option = run_main("network", "list", "--frobnicate")
+    assert option.code == 2 and "--frobnicate" in one_line_error(option)
+    fmt = run_main("network", "list", "-f", "xml")
+    assert fmt.code == 2 and "xml" in one_line_error(fmt)
+
+
+def test_unknown_column_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_main("network", "list", "-c", "Colour", "--db-url", f"sqlite:///{tmp_path}/x.db")
+    assert result.code == 2
+    assert "unknown column 'Colour'" in one_line_error(result)
+
+
+def test_every_leaf_command_has_a_docstring_handler() -> None:
+    parser = build_parser()
+    assert parser.prog == "ml2core"
+
+
+def test_installed_console_script(tmp_path: Path) -> None:
+    assert SCRIPT.exists(), f"console script not installed at {SCRIPT}"
+    url = f"sqlite:///{tmp_path / 'script.sqlite'}"
+    env = {**os.environ, "COLUMNS": "120"}
+    created = subprocess.run(
+        [str(SCRIPT), "network", "create", "net1", "--db-url", url, "-f", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["name"] == "net1"
+    missing = subprocess.run(
+        [str(SCRIPT), "network", "show", "nope", "--db-url", url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr == "ml2core: error: No network with a name or ID of 'nope' exists.\n"
+    usage = subprocess.run([str(SCRIPT), "network"], capture_output=True, text=True, check=False, env=env)
+    assert usage.returncode == 2 and len(usage.stderr.strip().splitlines()) == 1
