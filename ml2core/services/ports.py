@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ml2core import constants, policy
+from ml2core.binding.engine import Snapshot
 from ml2core.context import Context
 from ml2core.core import Core
 from ml2core.db.models import Network, Port, PortBinding, PortBindingLevel
@@ -17,8 +18,6 @@ from ml2core.ipam import macs, port_ips
 from ml2core.query import Attr, apply_filters, page, parse_sorts, select_fields
 from ml2core.services.port_views import PortViews, levels_of
 from ml2core.validation import boolean, check_keys, new_id, string, unwrap
-
-from ml2core.binding.engine import Snapshot
 
 if TYPE_CHECKING:
     from ml2core.binding.dynamic import DynamicSegments
@@ -47,6 +46,8 @@ UPDATE_KEYS = {
     *BINDING_KEYS,
 }
 MAX_PROFILE_BYTES = 4096
+#: A network as a dict (admin view) and its static segments.
+NetworkView = tuple[dict[str, Any], list[dict[str, Any]]]
 _MAC_TRIES = 16
 
 
@@ -177,7 +178,7 @@ class PortService:
         binding = parse_binding(data)
         port_id = new_id()
 
-        def run(c: Context) -> dict[str, Any]:
+        def run(c: Context) -> tuple[dict[str, Any], NetworkView]:
             session = c.session
             assert session is not None
             network = self.views.networks.load(c, data["network_id"])
@@ -280,7 +281,7 @@ class PortService:
         requests = port_ips.parse(data["fixed_ips"]) if "fixed_ips" in data else None
         binding = parse_binding(data)
 
-        def run(c: Context) -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any], bool]:
+        def run(c: Context) -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any], bool, NetworkView]:
             session = c.session
             assert session is not None
             row = self.load(c, port_id)
