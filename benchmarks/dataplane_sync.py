@@ -84,6 +84,7 @@ def workload(ports: int, networks: int, endpoints: int) -> list[dict[str, Any]]:
 
 
 def tap(info: dict[str, Any]) -> str:
+    """The port's host-side device."""
     return f"tap{info['port']['id'][:11]}"
 
 
@@ -121,6 +122,7 @@ def _networks(infos: Sequence[dict[str, Any]]) -> dict[str, tuple[int, list[str]
 
 
 def lb_ml2core(infos: list[dict[str, Any]]) -> tuple[float, float]:
+    """(cold, no-op) seconds of the Linux bridge backend on a fresh host."""
     with NetnsHost("bench-lb") as host:
         prepare_host(host, infos)
         backend = LinuxBridgeBackend(make_conf(vxlan={"local_ip": LOCAL_IP}), netns=host.name)
@@ -140,12 +142,14 @@ def lb_ml2core(infos: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def lb_naive(infos: list[dict[str, Any]]) -> tuple[float, float]:
+    """(cold, no-op) seconds of one ip/bridge process per device on a fresh host."""
     with NetnsHost("bench-lbn") as host:
         prepare_host(host, infos)
         nets = _networks(infos)
         ip = ("ip", "-n", host.name)
 
         def build() -> None:
+            """The same end state, one process per step."""
             for net_id, (vni, remotes) in nets.items():
                 br, vx = f"brq{net_id[:11]}", f"vxlan-{vni}"
                 _sh(*ip, "link", "add", br, "mtu", str(MTU), "type", "bridge")
@@ -186,6 +190,7 @@ def lb_naive(infos: list[dict[str, Any]]) -> tuple[float, float]:
                 _sh(*ip, "link", "set", tap(info), "master", br, "mtu", str(MTU), "up")
 
         def check() -> None:
+            """Look at every device once, one process each."""
             for net_id, (vni, _) in nets.items():
                 _sh(*ip, "-d", "link", "show", "dev", f"brq{net_id[:11]}")
                 _sh(*ip, "-d", "link", "show", "dev", f"vxlan-{vni}")
@@ -200,6 +205,7 @@ def lb_naive(infos: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def ovs_ml2core(infos: list[dict[str, Any]]) -> tuple[float, float]:
+    """(cold, no-op) seconds of the Open vSwitch backend on a fresh host and switch."""
     with NetnsHost("bench-ovs") as host, OvsSandbox(host) as sandbox:
         prepare_host(host, infos)
         backend = OpenvswitchBackend(
@@ -224,6 +230,7 @@ def ovs_ml2core(infos: list[dict[str, Any]]) -> tuple[float, float]:
 
 
 def ovs_naive(infos: list[dict[str, Any]]) -> tuple[float, float]:
+    """(cold, no-op) seconds of one ovs-vsctl/ovs-ofctl/ip process per device or flow."""
     with NetnsHost("bench-ovsn") as host, OvsSandbox(host) as sandbox:
         prepare_host(host, infos)
         nets = _networks(infos)
@@ -232,6 +239,7 @@ def ovs_naive(infos: list[dict[str, Any]]) -> tuple[float, float]:
         tun = {r: "vxlan-" + "".join(f"{int(o):02x}" for o in r.split(".")) for r in remotes}
 
         def build() -> None:
+            """The same end state, one process per step."""
             for br in ("br-int", "br-tun"):
                 sandbox.vsctl(
                     "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev", "fail_mode=secure"
@@ -306,6 +314,7 @@ def ovs_naive(infos: list[dict[str, Any]]) -> tuple[float, float]:
                 )
 
         def check() -> None:
+            """Look at every device once, one process each."""
             for info in infos:
                 sandbox.vsctl("--columns=name,ofport,external_ids", "list", "Interface", tap(info))
             for br in ("br-int", "br-tun"):
@@ -393,6 +402,7 @@ def print_table(records: Sequence[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line entry: run, print the table, optionally write JSON."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

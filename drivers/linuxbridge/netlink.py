@@ -112,6 +112,10 @@ class Netlink:
             # The socket itself failed (namespace gone?): start afresh next time.
             self.close()
             raise NetlinkFailure(operation=operation, reason=str(exc), errno=exc.errno or 0) from exc
+        except NetlinkFailure:
+            raise
+        except Exception as exc:  # pyroute2's own errors (request building, interrupted dumps)
+            raise NetlinkFailure(operation=operation, reason=f"{type(exc).__name__}: {exc}", errno=0) from exc
 
     # -- reads ----------------------------------------------------------
 

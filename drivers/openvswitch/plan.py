@@ -2,9 +2,10 @@
 
 Only rows ml2core made are ever deleted (Port ``external_ids:ml2core-owned
 = true``); the integration and tunnel bridges are configured (secure fail
-mode, datapath type) but never deleted. A VM port that someone else added
-to the integration bridge with the right ``iface-id`` (os-vif does this) is
-adopted: ml2core sets its tag but does not take ownership of it.
+mode, datapath type) but never deleted. A port someone else already made with
+the name ml2core wants (a VM port with the right ``iface-id`` added by
+os-vif, a patch port from an earlier agent) is configured but never marked,
+so it is never deleted either.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class _PortWant:
 
 
 class _Planner:
+    """Collects the commands of one plan (pure: reads the snapshot, never OVSDB)."""
+
     def __init__(
         self,
         desired: OvsDesired,
@@ -70,11 +73,13 @@ class _Planner:
         self.wanted: dict[str, _PortWant] = {}
 
     def add(self, method: str, *args: Any, **kwargs: Any) -> None:
+        """Queue one ovsdbapp call for the transaction."""
         self.plan.commands.append(Command(method, args, kwargs))
 
     # -- bridges --------------------------------------------------------
 
     def bridge(self, name: str) -> None:
+        """Create ``name`` (secure, configured datapath) or correct its fail mode and datapath."""
         row = self.state.bridges.get(name)
         dp = self.s.datapath_type
         if row is None:
@@ -87,6 +92,7 @@ class _Planner:
             self.add("db_set", "Bridge", name, ("datapath_type", dp))
 
     def lvid_records(self) -> None:
+        """Keep the local VLAN of each network recorded on the integration bridge."""
         name = self.s.integration_bridge
         row = self.state.bridges.get(name)
         have = {k: v for k, v in (row.external_ids if row else {}).items() if k.startswith(LVID_KEY_PREFIX)}
@@ -101,6 +107,7 @@ class _Planner:
     # -- what ports should exist ------------------------------------------
 
     def want_patches(self) -> None:
+        """Patch ports to the tunnel and provider bridges, trunking only their networks' VLANs."""
         int_br = self.s.integration_bridge
         trunk_none = (DEAD_VLAN,)  # an empty trunks column would mean "every VLAN"
         if self.s.local_ip:
@@ -124,6 +131,7 @@ class _Planner:
             self.wanted[phy_side] = _PortWant(provider, "patch", {"peer": int_side})
 
     def want_tunnels(self) -> None:
+        """One tunnel port per remote endpoint and type (``key=flow``)."""
         for tunnel in self.desired.tunnels.values():
             options = {"remote_ip": tunnel.remote_ip, "local_ip": str(self.s.local_ip), "key": "flow"}
             if tunnel.dst_port:
@@ -133,6 +141,7 @@ class _Planner:
             self.wanted[tunnel.name] = _PortWant(self.s.tunnel_bridge, tunnel.tunnel_type, options)
 
     def want_vm_ports(self) -> None:
+        """VM ports whose device exists: tag, ``iface-id``, ``attached-mac``; MTU/up fixes."""
         for port in self.desired.ports.values():
             link = self.links.get(port.tap)
             if link is None:
@@ -170,6 +179,7 @@ class _Planner:
     # -- diff -------------------------------------------------------------
 
     def remove_stale(self) -> None:
+        """Delete ports ml2core made that nothing wants any more."""
         for row in self.state.ports.values():
             if not row.owned or row.name in self.wanted:
                 continue
@@ -179,6 +189,7 @@ class _Planner:
                 self.plan.removed.append(port_id)
 
     def ensure(self, name: str, want: _PortWant) -> None:
+        """Add port ``name`` or correct what differs; raises ``ValueError`` for a foreign one in the way."""
         row = self.state.ports.get(name)
         if row is not None and row.bridge != want.bridge:
             if not row.owned:
@@ -224,7 +235,9 @@ class _Planner:
         if iface_sets:
             self.add("db_set", "Interface", name, *iface_sets)
         port_sets: list[tuple[str, Any]] = []
-        if any(row.external_ids.get(k) != v for k, v in want.port_ids.items()):
+        # A port ml2core finds already there (made by an operator, os-vif, an older
+        # agent) is configured but never marked: it must not be deleted later.
+        if row.owned and any(row.external_ids.get(k) != v for k, v in want.port_ids.items()):
             port_sets.append(("external_ids", dict(want.port_ids)))
         if any(row.other_config.get(k) != v for k, v in want.other_config.items()):
             port_sets.append(("other_config", dict(want.other_config)))
@@ -241,6 +254,7 @@ class _Planner:
             self.add("db_set", "Port", name, *port_sets)
 
     def run(self) -> OvsdbPlan:
+        """The whole plan."""
         self.bridge(self.s.integration_bridge)
         if self.s.local_ip:
             self.bridge(self.s.tunnel_bridge)

@@ -288,6 +288,22 @@ def test_ports_bridges_and_flows_ml2core_did_not_create_are_left_untouched(ovs_l
     assert "br-foreign" in ovs.vsctl("list-br").split()
 
 
+def test_vm_port_added_by_someone_else_is_configured_but_never_deleted(ovs_lab: HostLab) -> None:
+    h1, h2, _, p1, p2, vm1, _ = tunnel_pair(ovs_lab)
+    assert h1.ovs is not None
+    h1.ns.ip("link", "set", p1.tap, "mtu", str(TUNNEL_MTU), "up")
+    h1.ovs.vsctl(
+        "add-port", "br-int", p1.tap, "--", "set", "Interface", p1.tap, f"external_ids:iface-id={p1.id}"
+    )
+    h2.backend.sync([p2.info([h1.ip])])
+
+    report = h1.backend.sync([p1.info([h2.ip])])
+    assert report.port_status == {p1.id: "ACTIVE"} and vm1.wait_for_ping(p2.ip).ok
+    h1.backend.sync([])
+
+    assert p1.tap in h1.ovs.interface_names("br-int")
+
+
 def test_interrupted_sync_is_repaired_by_the_next(ovs_lab: HostLab, monkeypatch: pytest.MonkeyPatch) -> None:
     h1, h2, _, p1, p2, vm1, _ = tunnel_pair(ovs_lab)
     h2.backend.sync([p2.info([h1.ip])])

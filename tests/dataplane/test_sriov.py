@@ -292,6 +292,31 @@ def test_a_restarted_backend_still_resets_the_vfs_it_configured(
     assert transport.vfs[7][1] == VfConfig.reset(1)
 
 
+def test_vf_configured_by_a_sync_that_crashed_is_reset_by_the_next(
+    sriov: tuple[SriovBackend, RecordingVfNetlink], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend, transport = sriov
+    real_apply = transport.apply
+
+    def apply_then_crash(pf_index: int, configs: list[VfConfig]) -> None:
+        real_apply(pf_index, configs)
+        raise RuntimeError("agent killed right after configuring the VF")
+
+    monkeypatch.setattr(transport, "apply", apply_then_crash)
+    with pytest.raises(RuntimeError):
+        backend.sync([port_info()])
+    monkeypatch.undo()
+    restarted = SriovBackend(
+        backend.conf, sysfs_root=str(tmp_path / "sys"), state_dir=str(tmp_path / "state"), transport=transport
+    )
+    restarted.initialize()
+
+    report = restarted.sync([])
+
+    assert report.removed == ["11111111-2222-3333-4444-555555555555"]
+    assert transport.vfs[7][1] == VfConfig.reset(1)
+
+
 def test_admin_down_port_is_down_with_its_vf_link_disabled(
     sriov: tuple[SriovBackend, RecordingVfNetlink],
 ) -> None:
