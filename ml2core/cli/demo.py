@@ -15,6 +15,7 @@ import argparse
 import os
 import shutil
 import tempfile
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -94,7 +95,7 @@ class Demo:
                     "alive" if agent["alive"] else "DEAD",
                 ]
             )
-        self.n.table(["Host", "Agent", "Mappings (physnet=device)", "Tunnel types", "State"], rows)
+        self.n.table(["Host", "Agent", "Mappings", "Tunnel types", "State"], rows)
         self.n.say(
             "A mechanism driver binds a port on a host only through a live agent of its kind that "
             "reaches the segment: a physnet in the agent's mappings, or a tunnel type it lists. "
@@ -126,13 +127,15 @@ class Demo:
                     seg["segmentation_id"] if seg["segmentation_id"] is not None else "-",
                     net["mtu"],
                     cidr,
-                    how,
+                    textwrap.fill(how, 32),
                 ]
             )
         self.n.table(["Network", "Project", "Type", "Physnet", "ID", "MTU", "Subnet", "How"], rows)
         self.n.say(
-            "The MTUs follow the encapsulation: 1500 on flat and VLAN, 1450 for VXLAN and GENEVE "
-            "(1500 less 50 bytes of outer headers), 1458 for GRE (less 42)."
+            "The VXLAN, GRE and GENEVE IDs were picked from the configured ranges. VLAN 42 lies outside "
+            "the project range 100-199: a provider network may use any valid ID. The MTUs follow the "
+            "encapsulation: 1500 on flat and VLAN, 1450 for VXLAN and GENEVE (1500 less 50 bytes of outer "
+            "headers), 1458 for GRE (less 42)."
         )
 
     def ports_step(self) -> None:
@@ -161,8 +164,8 @@ class Demo:
                     net_name,
                     host,
                     vnic,
-                    " > ".join(drivers) or "-",
-                    " > ".join(segment_label(lv.segment) for lv in path) or "-",
+                    " >\n".join(drivers) or "-",
+                    " >\n".join(segment_label(lv.segment) for lv in path) or "-",
                     port["binding:vif_type"],
                 ]
             )

@@ -22,6 +22,7 @@ __all__ = [
 
 EXAMPLE_TOR = "example_tor"
 TOR_PHYSNET = "physnet1"
+TOR_HOST = "compute3"
 
 
 def example_tor_installed() -> bool:
@@ -58,7 +59,8 @@ def config_text(db_url: str, *, with_tor: bool) -> str:
         "database": {"connection": db_url},
     }
     if with_tor:
-        groups[EXAMPLE_TOR] = {"physical_network": TOR_PHYSNET}
+        # The switch's hosts: the others reach VXLAN themselves.
+        groups[EXAMPLE_TOR] = {"physical_network": TOR_PHYSNET, "hosts": [TOR_HOST]}
     return render_ini(groups)
 
 
@@ -113,7 +115,7 @@ NETWORKS: list[tuple[str, str | None, dict[str, Any], str, str]] = [
         None,
         {"provider:network_type": "flat", "provider:physical_network": "public", "shared": True},
         "203.0.113.0/24",
-        "provider: untagged, no ID to allocate",
+        "provider, untagged: no ID",
     ),
     (
         "provider-vlan",
@@ -124,28 +126,28 @@ NETWORKS: list[tuple[str, str | None, dict[str, Any], str, str]] = [
             "provider:segmentation_id": 42,
         },
         "192.168.42.0/24",
-        "provider: VLAN chosen by the admin",
+        "provider, ID given by the admin",
     ),
     (
         "project-vxlan",
         "alice",
         {},
         "10.1.0.0/24",
-        "project: first project type, from the range",
+        "project: first project type",
     ),
     (
         "project-gre",
         "alice",
         {"provider:network_type": "gre"},
         "10.2.0.0/24",
-        "admin asked for gre: from the range",
+        "admin asked for type gre",
     ),
     (
         "project-geneve",
         "alice",
         {"provider:network_type": "geneve"},
         "10.3.0.0/24",
-        "admin asked for geneve: from the range",
+        "admin asked for type geneve",
     ),
 ]
 

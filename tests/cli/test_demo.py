@@ -103,6 +103,39 @@ def test_dataplane_demo_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.out == ""
 
 
+REPO = Path(__file__).resolve().parents[2]
+VENDOR = REPO / "examples" / "vendor-driver"
+
+
+def _vendor_env(tmp_path: Path) -> dict[str, str]:
+    """An environment where the example vendor package is importable and its entry point visible."""
+    env = dict(os.environ)
+    if demo_cloud.example_tor_installed():
+        return env
+    dist = tmp_path / "ml2core_example_vendor-0.0.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ml2core-example-vendor\nVersion: 0.0.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[ml2core.mechanism_drivers]\nexample_tor = example_vendor.tor:ExampleTorMechanismDriver\n"
+    )
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(VENDOR), env.get("PYTHONPATH", "")])
+    return env
+
+
+@pytest.mark.skipif(not (VENDOR / "example_vendor" / "tor.py").exists(), reason="no examples/vendor-driver")
+def test_demo_with_the_example_vendor_driver(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(SCRIPT), "demo"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=_vendor_env(tmp_path),
+    )
+    result = Result(proc.returncode, proc.stdout, proc.stderr)
+    _check(result, [*COMMON, *HIERARCHICAL, "| 0     | example_tor |", "| example_tor >  |"])
+
+
 def test_demo_through_the_console_script() -> None:
     proc = subprocess.run([str(SCRIPT), "demo"], capture_output=True, text=True, check=False, timeout=60)
     result = Result(proc.returncode, proc.stdout, proc.stderr)
