@@ -54,3 +54,21 @@ def test_unreachable_sqlite_file_fails_in_one_line(tmp_path: Path) -> None:
         result = run_main(*argv, "--db-url", url)
         assert result.code == 1, argv
         assert "unable to open database file" in one_line_error(result)
+
+
+def test_commands_on_every_database_backend(db_url: str) -> None:
+    """The CLI on SQLite, PostgreSQL and MariaDB (the last two in the db_server tier)."""
+    created = run_main("network", "create", "n1", "--db-url", db_url, "-f", "json")
+    assert created.code == 0, created.err
+    assert run_main("network", "list", "-c", "Name", "-f", "value", "--db-url", db_url).out == "n1\n"
+    status = run_main("db", "current", "--db-url", db_url, "-f", "json")
+    assert status.code == 0, status.err
+    assert "expand" not in status.json()["pending"]
+
+
+def test_passwords_are_not_shown() -> None:
+    from ml2core.cli.db import _safe_url
+
+    assert (
+        _safe_url("postgresql+psycopg://user:s3cret@db/ml2core") == "postgresql+psycopg://user:***@db/ml2core"
+    )
