@@ -28,6 +28,7 @@ from ml2core.cli.explain import path_sentence, render_explanation, segment_label
 from ml2core.cli.narrate import Narrator
 from ml2core.cli.session import Session
 from ml2core.cli.views import agent_mappings, binding_path, network_segments, segment_label
+from ml2core.exceptions import DriverLoadError, DriverNotFound
 
 __all__ = ["Demo", "register"]
 
@@ -61,11 +62,15 @@ class Demo:
             self.plugin.close()
 
     # -- the story ---------------------------------------------------------------------
-    def start(self) -> None:
-        """Write ml2.conf, show it, start the plugin (which creates the schema)."""
+    def _write_config(self) -> str:
         text = cloud.config_text(self.db_url, with_tor=self.with_tor)
         with open(self.conf_path, "w", encoding="utf-8") as handle:
             handle.write(text)
+        return text
+
+    def start(self) -> None:
+        """Write ml2.conf, show it, start the plugin (which creates the schema)."""
+        text = self._write_config()
         self.n.say(f"The configuration, as an operator would write it ({self.conf_path}):")
         self.n.lines([line for line in text.splitlines() if line], indent=4)
         self.n.blank()
@@ -75,6 +80,18 @@ class Demo:
                 "so it is left out of mechanism_drivers; install it with "
                 "'pip install -e examples/vendor-driver' to see the hierarchical binding for real."
             )
+        try:
+            self._start_plugin()
+        except (DriverNotFound, DriverLoadError) as exc:
+            if not self.with_tor or cloud.EXAMPLE_TOR not in str(exc):
+                raise
+            # A broken vendor install must not spoil the rest of the story.
+            self.with_tor = False
+            self._write_config()
+            self.n.note(f"Note: {str(exc).rstrip('.')}. The demo goes on without {cloud.EXAMPLE_TOR}.")
+            self._start_plugin()
+
+    def _start_plugin(self) -> None:
         with self.n.progress("Starting ml2core: loading drivers, creating the database schema"):
             conf = ml2_config.new_conf(config_files=[self.conf_path])
             self.plugin = Ml2Plugin(conf)
@@ -244,7 +261,7 @@ class Demo:
             self.n.say("Unexpected: tor-1 was not bound in two levels. The explanation:")
         else:
             self.n.say(
-                f"Not shown for real: the example vendor driver ({cloud.EXAMPLE_TOR}) is not installed. "
+                f"Not shown for real: the example vendor driver ({cloud.EXAMPLE_TOR}) is not available. "
                 "With it, tor-1 (VXLAN network, on compute3 whose Open vSwitch has no tunnels) "
                 "would be bound in two levels:"
             )

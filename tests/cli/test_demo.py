@@ -62,7 +62,8 @@ def test_demo_without_the_vendor_driver_notes_the_hierarchy(monkeypatch: pytest.
     result = run_main("demo")
     assert time.monotonic() - start < 15
     _check(result, COMMON)
-    assert "Not shown for real: the example vendor driver (example_tor) is not installed" in result.out
+    assert "Not shown for real: the example vendor driver (example_tor) is not available" in result.out
+    assert "is not installed, so it is left out of mechanism_drivers" in " ".join(result.out.split())
     assert "level 0  example_tor" in result.out
     workdir = re.search(r"Working in (\S+) ", result.out)
     assert workdir and not os.path.exists(workdir.group(1))
@@ -93,6 +94,14 @@ def test_demo_keep_leaves_the_cloud_to_explore(tmp_path: Path) -> None:
     assert sorted(names) == ["project-geneve", "project-gre", "project-vxlan", "provider-vlan", "public"]
     explain = run_main("port", "explain", "tor-1", "--config-file", conf)
     assert "bound, vif_type ovs" in explain.out and "(dynamic)" in explain.out
+
+
+def test_demo_goes_on_when_the_vendor_driver_fails_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo_cloud, "EXAMPLE_TOR", "no_such_tor")
+    monkeypatch.setattr(demo_cloud, "example_tor_installed", lambda: True)
+    result = run_main("demo")
+    _check(result, COMMON)
+    assert "no_such_tor" in result.out and "The demo goes on without no_such_tor." in result.out
 
 
 def test_dataplane_demo_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
