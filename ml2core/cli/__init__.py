@@ -8,6 +8,9 @@ One module per concern:
 - :mod:`~ml2core.cli.output` and :mod:`~ml2core.cli.yamlout`: result shapes and formatters;
 - :mod:`~ml2core.cli.session`: configuration, the plugin, finding resources by ID or name;
 - one module per noun: ``networks``, ``subnets``, ``ports``, ``agents``,
-  ``segment_ranges``, ``allocations``, ``db``, ``config_sample``, ``topology``;
-- :mod:`~ml2core.cli.demo` (and ``demo_dataplane``): ``ml2core demo``.
+  ``segment_ranges``, ``allocations``, ``db``, ``config_sample``, ``topology``
+  (drawn by ``svg``); ``views``, ``explain`` and ``narrate`` are shared helpers;
+- :mod:`~ml2core.cli.demo`: ``ml2core demo``, its cloud (``demo_cloud``), its
+  story (``demo_story``) and, with ``--dataplane``, real packets
+  (``demo_dataplane``, ``demo_agents``).
 """
