@@ -369,7 +369,14 @@ class Ml2Plugin:
 
     @facade
     def explain_binding(self, ctx: Context, port_id: str) -> dict[str, Any]:
-        """The last binding attempt of a port, level by level, driver by driver (admin)."""
+        """The last binding attempt of a port, level by level, driver by driver (admin).
+
+        ``{"port_id", "host", "vif_type", "attempted_at", "levels": [{"level",
+        "segments_to_bind", "drivers": [{"driver", "outcome", "reason"}]}]}``;
+        ``outcome`` is ``bound``, ``continued``, ``declined`` or ``error``.
+        Bound and continued decisions also carry ``segment_id`` (and
+        ``next_segment_ids`` for continued ones). PortNotFound, NotAuthorized.
+        """
         return self._host.explain_binding(_check_ctx(ctx), port_id)
 
     # -- dynamic segments ----------------------------------------------------------

@@ -150,6 +150,7 @@ class BindingEngine:
                 continue
             segment = next(s for s in segments if s.get("id") == state.segment_id)
             levels.append(Level(driver.name, dict(segment)))
+            decision["segment_id"] = segment.get("id")
             if state.next_segments is None:
                 decision["outcome"] = "bound"
                 decision["reason"] = f"bound segment {segment.get('id')} with vif_type {state.vif_type}"
@@ -159,6 +160,7 @@ class BindingEngine:
                 outcome.status = state.status
                 return True
             decision["outcome"] = "continued"
+            decision["next_segment_ids"] = [s.get("id") for s in state.next_segments]
             decision["reason"] = (
                 f"bound segment {segment.get('id')} and continued with "
                 f"{[s.get('id') for s in state.next_segments]}"

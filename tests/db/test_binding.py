@@ -69,9 +69,10 @@ def test_hierarchical_binding_has_two_levels_and_a_dynamic_vlan(hier) -> None:
     explanation = plugin.explain_binding(ADMIN, port["id"])
     assert [lv["level"] for lv in explanation["levels"]] == [0, 1]
     assert explanation["levels"][0]["drivers"][0]["outcome"] == "continued"
-    assert explanation["levels"][1]["drivers"][-1] == {
-        "driver": "vlan_binder", "outcome": "bound",
-        "reason": explanation["levels"][1]["drivers"][-1]["reason"]}
+    bottom = explanation["levels"][1]["drivers"][-1]
+    assert (bottom["driver"], bottom["outcome"]) == ("vlan_binder", "bound")
+    assert bottom["segment_id"] == explanation["levels"][0]["drivers"][0]["next_segment_ids"][0]
+    assert bottom["segment_id"] == explanation["levels"][1]["segments_to_bind"][0]["id"]
     assert explanation["levels"][1]["drivers"][0]["driver"] == "tor"
     assert "no VXLAN segment" in explanation["levels"][1]["drivers"][0]["reason"]
     assert dynamic[0][2] not in [n.get("provider:segmentation_id") for n in plugin.get_networks(ADMIN)]
