@@ -12,6 +12,7 @@ Every decision is recorded for ``explain_binding``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ from ml2core.db.models import NetworkSegment, Port, PortBinding, PortBindingLeve
 
 LOG = logging.getLogger(__name__)
 UNBOUND = (constants.VIF_TYPE_UNBOUND, constants.VIF_TYPE_BINDING_FAILED)
+#: The reason recorded for a driver that neither bound nor said why.
+NO_REASON_GIVEN = "declined without giving a reason"
 
 
 @dataclass
@@ -146,7 +149,7 @@ class BindingEngine:
                 pctx.finish_turn()
             state = pctx.state
             if state.segment_id is None:
-                decision["reason"] = "; ".join(state.reasons) or "declined without giving a reason"
+                decision["reason"] = "; ".join(state.reasons) or NO_REASON_GIVEN
                 continue
             segment = next(s for s in segments if s.get("id") == state.segment_id)
             levels.append(Level(driver.name, dict(segment)))
@@ -183,7 +186,7 @@ class BindingEngine:
         """
         for _ in range(self.core.settings.max_bind_tries):
             snap = snapshot or self.core.read(
-                "bind_port", Context.admin(), lambda c: self._snapshot(c, port_id, force)
+                "bind_port", Context.admin(), functools.partial(self._snapshot, port_id=port_id, force=force)
             )
             snapshot = None
             if snap is None:
@@ -191,7 +194,9 @@ class BindingEngine:
             attempt_segments = AttemptSegments(self.dynamic, snap.port["network_id"])
             outcome = self._attempt(snap, attempt_segments)
             committed = self.core.write(
-                "commit_port_binding", Context.admin(), lambda c: self._commit(c, port_id, snap, outcome)
+                "commit_port_binding",
+                Context.admin(),
+                functools.partial(self._commit, port_id=port_id, snap=snap, outcome=outcome),
             )
             used = {lv.segment.get("id") for lv in outcome.levels} if committed else set()
             self.dynamic.release([s for s in attempt_segments.allocated if s not in used])

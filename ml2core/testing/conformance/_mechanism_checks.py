@@ -9,6 +9,7 @@ import pytest
 
 from ml2core import Context, Ml2Plugin, constants
 from ml2core.api import MechanismDriver
+from ml2core.binding.engine import NO_REASON_GIVEN
 from ml2core.testing.conformance._common import (
     describe_difference,
     driver_call,
@@ -27,7 +28,7 @@ __all__ = ["BindingChecks", "HookChecks"]
 
 # The reason the binding engine records for a driver that answered nothing
 # (ml2core.binding.engine); the suite's own tests keep the two in step.
-_ENGINE_NO_REASON: Final = "declined without giving a reason"
+_ENGINE_NO_REASON: Final = NO_REASON_GIVEN
 
 
 class HookChecks(MechanismSuiteBase):
