@@ -252,3 +252,22 @@ def test_released_provider_id_is_reusable(make_plugin: PluginFactory) -> None:
     plugin.delete_network(ADMIN, net["id"])
     again = plugin.create_network(ADMIN, provider("gre", None, 4294967295))
     assert again["provider:segmentation_id"] == 4294967295
+
+
+MARIADB_COLLATION = (
+    "the allocation key's physical_network column takes the server's default collation on MariaDB "
+    "(utf8mb4_general_ci: case- and accent-insensitive); it needs a binary collation in the models "
+    "and migrations (outside the allocator)"
+)
+
+
+@pytest.mark.parametrize("other", ["PHYSNET1", "physnët1"])
+def test_flat_physnets_differing_in_case_or_accent_are_different(
+    make_plugin: PluginFactory, view: DbView, request: pytest.FixtureRequest, other: str
+) -> None:
+    if view.engine.dialect.name in ("mysql", "mariadb"):
+        request.applymarker(pytest.mark.xfail(strict=True, raises=FlatNetworkInUse, reason=MARIADB_COLLATION))
+    plugin = make_plugin(**conf(ml2_type_flat={"flat_networks": ["*"]}))
+    plugin.create_network(ADMIN, provider("flat", "physnet1"))
+    plugin.create_network(ADMIN, provider("flat", other))
+    assert view.allocations("flat") == {("flat", "physnet1", 0), ("flat", other, 0)}

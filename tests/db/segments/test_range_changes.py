@@ -175,8 +175,10 @@ def test_start_up_with_full_ranges_runs_the_same_statements_as_with_tiny_ones(db
 
 def test_start_up_with_full_ranges_is_fast(db_url: str) -> None:
     _statements_during_start(db_url, TINY)
-    tiny = min(_statements_during_start(db_url, TINY)[1] for _ in range(3))
-    huge = min(_statements_during_start(db_url, HUGE)[1] for _ in range(3))
+    tiny, huge = float("inf"), float("inf")
+    for _ in range(3):  # interleaved, so that load on the machine hits both alike
+        tiny = min(tiny, _statements_during_start(db_url, TINY)[1])
+        huge = min(huge, _statements_during_start(db_url, HUGE)[1])
     # Same work either way; the margin only absorbs scheduling noise.
     assert huge < tiny + 0.25, (huge, tiny)
 
@@ -196,3 +198,19 @@ def test_database_grows_with_allocations_only(make_plugin: PluginFactory, view: 
     with view.engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT COUNT(*) FROM ml2core_segment_allocations")).scalar_one()
     assert rows == 3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="TypeManager.release_segment skips segments of a type that is no longer loaded, so the "
+    "allocation row stays for good (ml2core/managers/type_manager.py, outside the allocator)",
+)
+def test_network_of_a_type_no_longer_loaded_releases_its_id_on_delete(
+    make_plugin: PluginFactory, view: DbView
+) -> None:
+    old = make_plugin(**conf(ml2={"type_drivers": ["vxlan", "gre"], "project_network_types": ["gre"]}))
+    net = old.create_network(P1, {})
+    new = make_plugin(**conf(ml2={"type_drivers": ["vxlan"], "project_network_types": ["vxlan"]}))
+    new.delete_network(P1, net["id"])
+    assert view.allocations("gre") == set()

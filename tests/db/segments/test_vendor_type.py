@@ -12,7 +12,7 @@ import inspect
 from typing import Any
 
 import pytest
-from ml2core_testdrivers import type_driver as vendor
+from ml2core_testdrivers import type_driver as vendor  # type: ignore[import-untyped]
 
 from ml2core import Context
 from ml2core.api import SegmentTypeDriver

@@ -54,7 +54,7 @@ def churn(
                 if cycle % keep_every == 0:
                     report["holdings"].append((*key, held_from, None, net["id"]))
                     continue
-                held_until = time.monotonic()
+                held_until: float | None = time.monotonic()
                 try:
                     plugin.delete_network(ADMIN, net["id"])
                 except Exception as exc:
