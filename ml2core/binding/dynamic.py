@@ -56,23 +56,46 @@ class DynamicSegments:
         self.core = core
 
     def allocate(self, network_id: str, segment: Mapping[str, Any]) -> dict[str, Any]:
-        """The network's dynamic segment of that type/physnet, allocated if missing (own transaction)."""
+        """The network's dynamic segment of that type/physnet, allocated if missing (own transaction).
+
+        Without a physnet (a partial request of a physnet type), any dynamic
+        segment of the type on the network is the one, as in Neutron; a new
+        one is keyed by the physnet it got, so a later request naming that
+        physnet finds it.
+        """
         wanted = _parse(segment)
-        driver = self.core.types.driver(wanted["network_type"], "segment.network_type")
+        network_type = wanted["network_type"]
+        driver = self.core.types.driver(network_type, "segment.network_type")
         driver.validate_provider_segment(wanted)
-        key = dynamic_key(network_id, wanted["network_type"], wanted["physical_network"])
+
+        def by_key(session: Session, key: str) -> NetworkSegment | None:
+            return session.execute(
+                sa.select(NetworkSegment).where(NetworkSegment.dynamic_key == key)
+            ).scalar_one_or_none()
 
         def run(c: Context) -> dict[str, Any]:
             session = c.session
             assert session is not None
-            existing = session.execute(
-                sa.select(NetworkSegment).where(NetworkSegment.dynamic_key == key)
-            ).scalar_one_or_none()
+            if wanted["physical_network"] is not None:
+                existing = by_key(session, dynamic_key(network_id, network_type, wanted["physical_network"]))
+            else:
+                existing = session.execute(
+                    sa.select(NetworkSegment)
+                    .where(
+                        NetworkSegment.network_id == network_id,
+                        NetworkSegment.network_type == network_type,
+                        NetworkSegment.is_dynamic.is_(True),
+                    )
+                    .order_by(NetworkSegment.segment_index, NetworkSegment.id)
+                    .limit(1)
+                ).scalar_one_or_none()
             if existing is not None:
                 return seg_db.segment_dict(existing)
+            key = ""
             try:
                 with session.begin_nested():
                     reserved = driver.reserve_provider_segment(c, wanted)
+                    key = dynamic_key(network_id, network_type, reserved.get("physical_network"))
                     count = session.execute(
                         sa.select(sa.func.count()).where(NetworkSegment.network_id == network_id)
                     ).scalar_one()
@@ -81,9 +104,7 @@ class DynamicSegments:
                     )
             except sa.exc.IntegrityError:
                 # Another controller created it first: its row is the one to share.
-                row = session.execute(
-                    sa.select(NetworkSegment).where(NetworkSegment.dynamic_key == key)
-                ).scalar_one_or_none()
+                row = by_key(session, key) if key else None
                 if row is not None:
                     return seg_db.segment_dict(row)
                 if session.get(Network, network_id) is None:

@@ -79,6 +79,39 @@ def test_other_network_gets_its_own_segment(plugin: Ml2Plugin, network: dict[str
     assert first["segmentation_id"] != second["segmentation_id"]
 
 
+def test_request_without_physnet_gets_the_first_physnet(plugin: Ml2Plugin, network: dict[str, Any]) -> None:
+    seg = plugin.allocate_dynamic_segment(ADMIN, network["id"], {"network_type": "vlan"})
+    assert seg["physical_network"] == "physnet1"
+
+
+def test_request_naming_the_physnet_finds_one_allocated_without(
+    plugin: Ml2Plugin, network: dict[str, Any], view: DbView
+) -> None:
+    first = plugin.allocate_dynamic_segment(ADMIN, network["id"], {"network_type": "vlan"})
+    second = plugin.allocate_dynamic_segment(ADMIN, network["id"], VLAN1)
+    assert second["id"] == first["id"]
+    assert len(view.allocations("vlan")) == 1
+
+
+def test_request_without_physnet_finds_an_existing_segment_of_the_type(
+    plugin: Ml2Plugin, network: dict[str, Any], view: DbView
+) -> None:
+    first = plugin.allocate_dynamic_segment(ADMIN, network["id"], VLAN2)
+    second = plugin.allocate_dynamic_segment(ADMIN, network["id"], {"network_type": "vlan"})
+    assert second["id"] == first["id"]
+    assert len(view.allocations("vlan")) == 1
+
+
+def test_tunnel_dynamic_segment_is_one_per_network(
+    plugin: Ml2Plugin, network: dict[str, Any], view: DbView
+) -> None:
+    first = plugin.allocate_dynamic_segment(ADMIN, network["id"], {"network_type": "gre"})
+    second = plugin.allocate_dynamic_segment(ADMIN, network["id"], {"network_type": "gre"})
+    assert second == first
+    assert first["segmentation_id"] in (10, 11, 12)
+    assert len(view.allocations("gre")) == 1
+
+
 def test_fully_specified_dynamic_segment_keeps_its_id(plugin: Ml2Plugin, network: dict[str, Any]) -> None:
     seg = plugin.allocate_dynamic_segment(ADMIN, network["id"], {**VLAN1, "segmentation_id": 3000})
     assert seg["segmentation_id"] == 3000
