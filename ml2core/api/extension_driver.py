@@ -29,7 +29,9 @@ class ExtensionDriver(abc.ABC):
     gets the caller's context and the result dict, never a database model.
     """
 
+    #: The plugin's configuration, set by the framework before ``initialize``.
     conf: cfg.ConfigOpts
+    #: The entry-point name this driver was loaded as.
     name: str = ""
 
     @abc.abstractmethod

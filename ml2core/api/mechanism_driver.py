@@ -171,7 +171,9 @@ class AgentMechanismDriverBase(MechanismDriver):
         agent_type: str,
         supported_vnic_types: Iterable[str] = (constants.VNIC_NORMAL,),
     ) -> None:
+        #: The ``agent_type`` of the agents this driver binds through.
         self.agent_type = agent_type
+        #: The ``binding:vnic_type`` values this driver binds.
         self.supported_vnic_types = list(supported_vnic_types)
 
     def initialize(self) -> None:
@@ -278,7 +280,9 @@ class SimpleAgentMechanismDriverBase(AgentMechanismDriverBase):
         supported_vnic_types: Iterable[str] = (constants.VNIC_NORMAL,),
     ) -> None:
         super().__init__(agent_type, supported_vnic_types)
+        #: The ``binding:vif_type`` of the ports this driver binds.
         self.vif_type = vif_type
+        #: The ``binding:vif_details`` of the ports this driver binds.
         self.vif_details = dict(vif_details)
 
     def get_vif_type(self, context: PortContext, agent: dict[str, Any], segment: Segment) -> str:

@@ -26,6 +26,7 @@ from ml2core.context import Context
 from ml2core.contexts import NetworkContextImpl
 from ml2core.core import Core
 from ml2core.db.models import NetworkSegment, Port, PortBinding, PortBindingLevel, utcnow
+from ml2core.exceptions import MechanismDriverError
 
 LOG = logging.getLogger(__name__)
 UNBOUND = (constants.VIF_TYPE_UNBOUND, constants.VIF_TYPE_BINDING_FAILED)
@@ -56,6 +57,7 @@ class Outcome:
     vif_details: dict[str, Any] = field(default_factory=dict)
     status: str | None = None
     explanation: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def bound(self) -> bool:
@@ -193,11 +195,29 @@ class BindingEngine:
                 return None
             attempt_segments = AttemptSegments(self.dynamic, snap.port["network_id"])
             outcome = self._attempt(snap, attempt_segments)
-            committed = self.core.write(
-                "commit_port_binding",
-                Context.admin(),
-                functools.partial(self._commit, port_id=port_id, snap=snap, outcome=outcome),
-            )
+            try:
+                committed = self.core.write(
+                    "commit_port_binding",
+                    Context.admin(),
+                    functools.partial(self._commit, port_id=port_id, snap=snap, outcome=outcome),
+                )
+            except MechanismDriverError as exc:
+                # A driver refused the result in update_port_precommit: the
+                # port stays unbound as binding_failed, with the reason kept.
+                self.dynamic.release(attempt_segments.allocated)
+                LOG.warning("port %s: binding result refused: %s", port_id, exc)
+                outcome = Outcome(
+                    explanation=outcome.explanation, error=f"the binding result was refused: {exc}"
+                )
+                attempt_segments = AttemptSegments(self.dynamic, snap.port["network_id"])
+                committed = self.core.write(
+                    "commit_port_binding",
+                    Context.admin(),
+                    functools.partial(self._commit, port_id=port_id, snap=snap, outcome=outcome, hooks=False),
+                )
+            except BaseException:
+                self.dynamic.release(attempt_segments.allocated)
+                raise
             used = {lv.segment.get("id") for lv in outcome.levels} if committed else set()
             self.dynamic.release([s for s in attempt_segments.allocated if s not in used])
             if committed is not None:
@@ -225,9 +245,12 @@ class BindingEngine:
         return Snapshot(port=port, network=network, segments=segments, revision=row.binding.revision)
 
     def _commit(
-        self, ctx: Context, port_id: str, snap: Snapshot, outcome: Outcome
+        self, ctx: Context, port_id: str, snap: Snapshot, outcome: Outcome, hooks: bool = True
     ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]] | None:
-        """Write the outcome if the binding is still the one the attempt started from."""
+        """Write the outcome if the binding is still the one the attempt started from.
+
+        ``hooks=False`` records a refused result without asking the drivers again.
+        """
         session = ctx.session
         assert session is not None
         stmt = sa.select(PortBinding).where(PortBinding.port_id == port_id)
@@ -269,10 +292,13 @@ class BindingEngine:
             "vif_type": outcome.vif_type,
             "levels": outcome.explanation,
         }
+        if outcome.error:
+            binding.explanation["error"] = outcome.error
         if outcome.status is not None:
             port.status = outcome.status
         session.flush()
         current = self.ports.views.port_dict(ctx, port)
         levels = level_dicts(outcome.levels)
-        self.ports.precommit_binding(ctx, original, current, levels, (snap.network, snap.segments))
+        if hooks:
+            self.ports.precommit_binding(ctx, original, current, levels, (snap.network, snap.segments))
         return original, current, levels

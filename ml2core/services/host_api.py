@@ -235,6 +235,7 @@ class HostApi:
                 "attempted_at": explanation.get("attempted_at"),
                 "attempted_host": explanation.get("host"),
                 "levels": explanation.get("levels", []),
+                **({"error": explanation["error"]} if "error" in explanation else {}),
             }
 
         return self.core.read("explain_binding", ctx, run)

@@ -289,3 +289,15 @@ def test_host_ports_carry_tunnel_endpoints_and_remote_ports(make_plugin) -> None
                                      "tunnel_ip": "192.0.2.2", "network_type": "vxlan"}]
     assert plugin.get_host_ports(ADMIN, "h1", agent_type="Linux bridge agent") == []
     assert len(plugin.get_host_ports(ADMIN, "h1", agent_type="Open vSwitch agent")) == 1
+
+
+def test_result_refused_in_precommit_leaves_port_failed_and_releases_dynamic_segment(make_plugin) -> None:
+    plugin = make_plugin(**_config("faulty", "tor", "vlan_binder"), faulty={"fail_on": ["update_port_precommit"]})
+    net = plugin.create_network(P1, {})
+    plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "10.0.0.0/24"})
+    port = plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1"})
+    assert port["binding:vif_type"] == "binding_failed"
+    explanation = plugin.explain_binding(ADMIN, port["id"])
+    assert "refused" in explanation["error"] and "update_port_precommit" in explanation["error"]
+    assert _dynamic(plugin) == []
+    assert _allocations(plugin, "vlan") == []
