@@ -25,10 +25,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from oslo_config import cfg
 
-__all__ = ["BackendDescription", "DataplaneBackend", "PortInfo", "SyncReport"]
+__all__ = ["BackendDescription", "DataplaneBackend", "PortInfo", "SyncReport", "tap_device_name"]
 
 #: One item of ``get_host_ports``.
 PortInfo = dict[str, Any]
+
+def tap_device_name(port_id: str) -> str:
+    """The host-side device of port ``port_id``: ``tap`` + its first 11 characters (as Neutron).
+
+    The name a hypervisor gives the VM's tap (or veth host end) and the
+    device the ``linuxbridge`` and ``openvswitch`` backends plug; at most
+    14 characters, within the kernel's 15.
+    """
+    return f"tap{port_id[:11]}"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""Fast link and FDB dumps: only the attributes the backend compares, parsed by hand.
+"""Fast link and FDB dumps: only the attributes the backends compare, parsed by hand.
 
 pyroute2 decodes every attribute of every message (device statistics,
 address families, ...), about 0.2-0.8 ms each in Python, so on a host with
 200 VM taps a sync that changes nothing would spend most of its time
 decoding. This reads the same kernel replies on a plain netlink socket
 (made inside the namespace by ``pyroute2.netns.create_socket``) and
-unpacks only what the backend compares: for links name, MTU, flags,
+unpacks only what the backends compare: for links name, MTU, flags,
 master, parent, alias, group and the VXLAN / VLAN settings; for the bridge
 FDB the all-zeros (flood) entries. One round trip each, microseconds per
 message.
@@ -20,7 +20,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
-from drivers.linuxbridge.netlink import Link, NetlinkFailure, VxlanAttrs
+from drivers.common.links import Link, NetlinkFailure, VxlanAttrs
 
 __all__ = ["LinkDumper", "parse_link_dump"]
 

@@ -11,52 +11,16 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ml2core.exceptions import DataplaneError
+from drivers.common.links import Link, NetlinkFailure, VxlanAttrs
 
 if TYPE_CHECKING:
-    from drivers.linuxbridge.linkdump import LinkDumper
+    from drivers.common.linkdump import LinkDumper
 
 __all__ = ["ZERO_MAC", "Link", "Netlink", "NetlinkFailure", "VxlanAttrs"]
 
 ZERO_MAC = "00:00:00:00:00:00"
-
-
-class NetlinkFailure(DataplaneError):
-    """A netlink request failed; ``errno`` holds the kernel's error number (0 if none)."""
-
-
-@dataclass(frozen=True)
-class VxlanAttrs:
-    """The attributes of a VXLAN device that ml2core sets."""
-
-    vni: int
-    local: str | None
-    port: int
-    group: str | None
-    link: int | None
-    udp_csum: bool
-    learning: bool
-    ttl: int | None
-
-
-@dataclass(frozen=True)
-class Link:
-    """One network device as the kernel reports it."""
-
-    index: int
-    name: str
-    kind: str | None
-    master: int | None
-    mtu: int
-    up: bool
-    group: int
-    alias: str | None
-    vxlan: VxlanAttrs | None = None
-    vlan_id: int | None = None
-    parent: int | None = None
 
 
 class Netlink:
@@ -120,12 +84,12 @@ class Netlink:
     # -- reads ----------------------------------------------------------
 
     def links(self) -> dict[str, Link]:
-        """Every device of the namespace, by name (a hand-parsed dump, see ``linkdump``)."""
+        """Every device of the namespace, by name (a hand-parsed dump, see ``drivers.common.linkdump``)."""
         return {link.name: link for link in self._fast().dump()}
 
     def _fast(self) -> LinkDumper:
         if self._dumper is None:
-            from drivers.linuxbridge.linkdump import LinkDumper
+            from drivers.common.linkdump import LinkDumper
 
             self._dumper = LinkDumper(self.netns)
         return self._dumper

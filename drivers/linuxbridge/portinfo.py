@@ -6,18 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ml2core import constants
-from ml2core.dataplane import PortInfo
+from ml2core.dataplane import PortInfo, tap_device_name
 
 __all__ = ["Endpoint", "PortSpec", "parse_port_info", "tap_device_name"]
-
-#: Neutron's convention for the host side of a VM's NIC: ``tap`` + 11 characters of the port ID.
-TAP_PREFIX = "tap"
-
-
-def tap_device_name(port_id: str) -> str:
-    """The host-side device of port ``port_id`` (``tap`` + its first 11 characters)."""
-    return f"{TAP_PREFIX}{port_id[:11]}"
-
 
 @dataclass(frozen=True)
 class Endpoint:

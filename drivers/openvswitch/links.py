@@ -3,7 +3,7 @@
 OVSDB can only say a device is missing after a port was added for it; the
 backend asks the kernel first, so a missing tap is reported (and retried
 next sync) instead of leaving a broken port on the bridge. The dump uses
-the Linux bridge backend's hand-parsed link dump (pyroute2 decodes every
+the shared hand-parsed link dump (``drivers.common.linkdump``) (pyroute2 decodes every
 attribute of every device, ~0.8 ms each); changes go through pyroute2.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from drivers.linuxbridge.linkdump import LinkDumper
+from drivers.common.linkdump import LinkDumper
 from ml2core.exceptions import DataplaneError
 
 __all__ = ["HostLinks", "LinkState"]

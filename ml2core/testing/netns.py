@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO
 
+from ml2core import dataplane
+
 __all__ = [
     "ContinuousPing",
     "HostError",
@@ -58,9 +60,10 @@ def tap_device_name(port_id: str) -> str:
     """The host-side device name Neutron-style backends expect for a port: ``tap`` + 11 characters of its ID.
 
     ml2core's ``linuxbridge`` and ``openvswitch`` backends plug the device
-    of this name; give it to :class:`VmNamespace` as ``tap``.
+    of this name; give it to :class:`VmNamespace` as ``tap``. Same as
+    :func:`ml2core.dataplane.tap_device_name`.
     """
-    return f"tap{port_id[:11]}"
+    return dataplane.tap_device_name(port_id)
 
 
 def unique_tag(length: int = 6) -> str:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from drivers.linuxbridge.linkdump import LinkDumper
+from drivers.common.linkdump import LinkDumper
 from ml2core.testing.hosts import HostLab, NetnsHost
 
 pytestmark = pytest.mark.dataplane
