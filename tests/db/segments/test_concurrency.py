@@ -85,7 +85,10 @@ def test_four_processes_allocate_and_release_without_duplicates_or_losses(
     clashes = overlapping(holdings)
     record_property("calls", calls)
     record_property("seconds", round(elapsed, 2))
-    print(f"\n{view.engine.dialect.name}: {calls} calls in {elapsed:.1f}s, {len(clashes)} duplicates")
+    print(
+        f"\n{view.engine.dialect.name}: {calls} calls in {elapsed:.1f}s ({calls / elapsed:.0f}/s), "
+        f"{len(clashes)} duplicates, {len(kept)} kept"
+    )
 
     assert errors == []
     assert calls == PROCESSES * CYCLES * len(TYPES) * 2 - len(kept)
@@ -97,7 +100,8 @@ def test_four_processes_allocate_and_release_without_duplicates_or_losses(
         (s["network_type"], s["physical_network"] or "", s["segmentation_id"]) for s in view.segments()
     } == kept_ids
     assert view.count("ml2core_networks") == len(kept)
-    assert elapsed < 60
+    # Typically 8 to 13 s on an idle machine; the bound only catches a pathological slowdown.
+    assert elapsed < 120
 
 
 def test_four_processes_share_one_dynamic_segment_per_network(
