@@ -65,7 +65,8 @@ def candidate_pools(
 
     The project's own network segment ranges first, then the shared ones
     (configured ranges, physnets in configured order, with shared ranges
-    created through the API). ``physical_network`` restricts the pools.
+    created through the API), less the IDs of other projects' ranges.
+    ``physical_network`` restricts the pools.
     """
     return candidate_pools_for(
         _session(context), driver, project_id=project_id, physical_network=physical_network
