@@ -57,6 +57,11 @@ def _errors(record: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _metric(name: str, unit: str) -> str:
+    """The metric with its unit, as the other groups print it (``cold start [s]``)."""
+    return f"{name} [{unit}]" if unit and f"[{unit}]" not in name else name
+
+
 def to_row(record: Mapping[str, Any]) -> Row:
     """One dict from ``dataplane_sync.run`` as a table row."""
     unit = str(record.get("unit", ""))
@@ -71,7 +76,7 @@ def to_row(record: Mapping[str, Any]) -> Row:
     neutron = Sample(_numbers(neutron_raw)) if neutron_raw is not None else None
     return Row(
         group=GROUP,
-        metric=str(record["metric"]),
+        metric=_metric(str(record["metric"]), unit),
         backend=str(record.get("backend", "host")),
         unit=unit,
         better=better,

@@ -124,6 +124,8 @@ def targets(rows: Sequence[Row]) -> list[dict[str, Any]]:
 
 
 def targets_text(found: Sequence[dict[str, Any]]) -> str:
+    if not found:
+        return ""
     lines = ["Targets (issue 3; informative):"]
     for item in found:
         status = {True: "met", False: "NOT met", None: "undetermined"}[item["met"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import shlex
 import shutil
 import sys
@@ -91,6 +92,12 @@ def _usable_backends(args: argparse.Namespace, log: list[str]) -> list[Backend]:
     return usable
 
 
+def _load() -> str:
+    """The load average: other work on the machine shows up in the spread, this says how much."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 def _log(log: list[str], message: str) -> None:
     log.append(message)
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -120,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             if peer is None:
                 _log(log, f"Neutron not run: {why_not}")
         facts = environment.collect(backends, peer)
-        _log(log, "environment: " + environment.describe(facts))
+        _log(log, "environment: " + environment.describe(facts) + f"; {_load()}")
         options = Options(
             quick=args.quick,
             backends=tuple(backends),
@@ -136,13 +143,14 @@ def main(argv: list[str] | None = None) -> int:
         for group in groups:
             t0 = time.perf_counter()
             rows += group.load()(reps, options)
-            _log(log, f"group {group.name} done in {time.perf_counter() - t0:.0f} s")
+            _log(log, f"group {group.name} done in {time.perf_counter() - t0:.0f} s; {_load()}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     found = report.targets(rows)
     print(report.table(rows))
-    print()
-    print(report.targets_text(found))
+    if found:
+        print()
+        print(report.targets_text(found))
     command = " ".join(
         shlex.quote(a) for a in [sys.executable, "-m", "benchmarks.run", *(argv or sys.argv[1:])]
     )
