@@ -99,7 +99,9 @@ def binding_path(explanation: Mapping[str, Any]) -> list[BoundLevel]:
             reason = str(decision.get("reason") or "")
             if outcome not in ("bound", "continued") or "backtracked" in reason:
                 continue
-            segment: Mapping[str, Any] = next((s for s in segments if s.get("id") == decision.get("segment_id")), {})
+            segment: Mapping[str, Any] = next(
+                (s for s in segments if s.get("id") == decision.get("segment_id")), {}
+            )
             path.append(BoundLevel(level, str(decision.get("driver")), dict(segment), outcome == "continued"))
             break
     if not path or path[-1].continued:
