@@ -15,6 +15,7 @@ from ml2core import constants
 from ml2core.exceptions import ConfigError
 
 __all__ = [
+    "MAX_NETWORK_TYPE_LENGTH",
     "MAX_PHYSNET_LENGTH",
     "IdRange",
     "parse_flat_networks",
@@ -28,6 +29,8 @@ __all__ = [
 
 #: Longest physical network name the database stores.
 MAX_PHYSNET_LENGTH = 64
+#: Longest network type name the database stores.
+MAX_NETWORK_TYPE_LENGTH = 32
 
 # ASCII digits only: int() would also accept "1_000", " 7" and non-ASCII digits.
 _INT = re.compile(r"[0-9]{1,20}")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ml2core import constants
 from ml2core.api import allocations
-from ml2core.api.ranges import IdRange, parse_physnet_mtus
-from ml2core.exceptions import InvalidInput, NoNetworkAvailable
+from ml2core.api.ranges import MAX_NETWORK_TYPE_LENGTH, IdRange, parse_physnet_mtus
+from ml2core.exceptions import ConfigError, InvalidInput, NoNetworkAvailable
 
 if TYPE_CHECKING:
     from oslo_config import cfg
@@ -166,7 +166,18 @@ class SegmentTypeDriver(TypeDriver):
         return self.network_type
 
     def initialize(self) -> None:
-        """Parse the ranges (and, for physnet types, ``[ml2] physical_network_mtus``)."""
+        """Parse the ranges (and, for physnet types, ``[ml2] physical_network_mtus``).
+
+        A type name the database cannot store whole is refused here: MariaDB's
+        duplicate-safe INSERT would cut it silently, and two such types
+        would share their IDs.
+        """
+        if not 0 < len(self.network_type) <= MAX_NETWORK_TYPE_LENGTH:
+            raise ConfigError(
+                option="[ml2] type_drivers",
+                entry=self.network_type,
+                reason=f"a network type name has 1 to {MAX_NETWORK_TYPE_LENGTH} characters",
+            )
         self._ranges = self.load_ranges()
         if self.physnet_based:
             self._physnet_mtus = parse_physnet_mtus(self.conf.ml2.physical_network_mtus)

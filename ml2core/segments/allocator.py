@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ml2core.db.models import SegmentAllocation
+from ml2core.db.models import PHYSNET_LEN, TYPE_LEN, SegmentAllocation
 
 _T: sa.Table = SegmentAllocation.__table__  # type: ignore[assignment]
 NO_PHYSNET = ""
@@ -87,7 +87,18 @@ def _insert_ignore(session: Session) -> sa.Insert:
 
 
 def claim(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
-    """Insert the allocation row; False if it already exists (one statement)."""
+    """Insert the allocation row; False if it already exists (one statement).
+
+    ValueError for a key the table cannot hold whole: MariaDB's INSERT IGNORE
+    would cut it silently (and report a clash with another cut key), where
+    PostgreSQL fails and SQLite stores it as given.
+    """
+    for value, name, limit in (
+        (network_type, "network_type", TYPE_LEN),
+        (physical_network, "physical_network", PHYSNET_LEN),
+    ):
+        if len(value) > limit:
+            raise ValueError(f"{name} {value[:80]!r} is longer than {limit} characters")
     # RETURNING rather than rowcount: psycopg reports -1 for this statement,
     # and the three databases all return nothing for an ignored row.
     stmt = (

@@ -207,3 +207,16 @@ def test_allocation_table_has_the_unique_key(db: Database) -> None:
     inspector = sa.inspect(db.raw_engine)
     pk = inspector.get_pk_constraint("ml2core_segment_allocations")["constrained_columns"]
     assert sorted(pk) == ["network_type", "physical_network", "segmentation_id"]
+
+
+def test_claim_refuses_a_type_name_the_table_would_cut(db: Database, view: DbView) -> None:
+    # MariaDB's INSERT IGNORE would store the first 32 characters and call the
+    # next long name with the same start a duplicate.
+    with pytest.raises(ValueError, match="longer than 32"), db.writer() as session:
+        allocator.claim(session, "a_vendor_network_type_longer_than_32", "", 7)
+    assert view.allocations() == set()
+
+
+def test_claim_refuses_a_physnet_the_table_would_cut(db: Database) -> None:
+    with pytest.raises(ValueError, match="longer than 64"), db.writer() as session:
+        allocator.claim(session, "flat", "p" * 65, allocator.NO_ID)
