@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAME_LEN = 255
@@ -22,6 +23,17 @@ HOST_LEN = 255
 
 # A 64-bit integer everywhere; SQLite's INTEGER is already 64-bit.
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def KeyString(length: int) -> sa.types.TypeEngine[str]:
+    """A string compared byte for byte on every database.
+
+    MariaDB's default collation is case- and accent-insensitive, so
+    ``physnet1`` and ``PHYSNET1`` would collide in a unique key there and
+    nowhere else.
+    """
+    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
 
 naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -77,12 +89,12 @@ class NetworkSegment(Base):
     network_id: Mapped[str] = mapped_column(
         sa.String(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
     )
-    network_type: Mapped[str] = mapped_column(sa.String(TYPE_LEN))
-    physical_network: Mapped[str | None] = mapped_column(sa.String(PHYSNET_LEN), nullable=True)
+    network_type: Mapped[str] = mapped_column(KeyString(TYPE_LEN))
+    physical_network: Mapped[str | None] = mapped_column(KeyString(PHYSNET_LEN), nullable=True)
     segmentation_id: Mapped[int | None] = mapped_column(BigInt, nullable=True)
     is_dynamic: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     segment_index: Mapped[int] = mapped_column(sa.Integer, default=0)
-    dynamic_key: Mapped[str | None] = mapped_column(sa.String(NAME_LEN), nullable=True)
+    dynamic_key: Mapped[str | None] = mapped_column(KeyString(NAME_LEN), nullable=True)
 
     network: Mapped[Network] = relationship(back_populates="segments")
 
@@ -92,8 +104,8 @@ class SegmentAllocation(Base):
 
     __tablename__ = "ml2core_segment_allocations"
 
-    network_type: Mapped[str] = mapped_column(sa.String(TYPE_LEN), primary_key=True)
-    physical_network: Mapped[str] = mapped_column(sa.String(PHYSNET_LEN), primary_key=True)
+    network_type: Mapped[str] = mapped_column(KeyString(TYPE_LEN), primary_key=True)
+    physical_network: Mapped[str] = mapped_column(KeyString(PHYSNET_LEN), primary_key=True)
     segmentation_id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
 
 
@@ -102,8 +114,8 @@ class NetworkSegmentRange(Base):
 
     id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
-    network_type: Mapped[str] = mapped_column(sa.String(TYPE_LEN), index=True)
-    physical_network: Mapped[str] = mapped_column(sa.String(PHYSNET_LEN), default="")
+    network_type: Mapped[str] = mapped_column(KeyString(TYPE_LEN), index=True)
+    physical_network: Mapped[str] = mapped_column(KeyString(PHYSNET_LEN), default="")
     minimum: Mapped[int] = mapped_column(BigInt)
     maximum: Mapped[int] = mapped_column(BigInt)
     shared: Mapped[bool] = mapped_column(sa.Boolean, default=True)
@@ -199,7 +211,7 @@ class PortBinding(Base):
     port_id: Mapped[str] = mapped_column(
         sa.String(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), primary_key=True
     )
-    host: Mapped[str] = mapped_column(sa.String(HOST_LEN), default="", index=True)
+    host: Mapped[str] = mapped_column(KeyString(HOST_LEN), default="", index=True)
     vnic_type: Mapped[str] = mapped_column(sa.String(64), default="normal")
     profile: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     vif_type: Mapped[str] = mapped_column(sa.String(64), default="unbound")
@@ -216,7 +228,7 @@ class PortBindingLevel(Base):
     port_id: Mapped[str] = mapped_column(
         sa.String(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), primary_key=True
     )
-    host: Mapped[str] = mapped_column(sa.String(HOST_LEN), primary_key=True)
+    host: Mapped[str] = mapped_column(KeyString(HOST_LEN), primary_key=True)
     level: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     driver: Mapped[str] = mapped_column(sa.String(64))
     segment_id: Mapped[str | None] = mapped_column(
@@ -232,9 +244,9 @@ class Agent(Base):
     __table_args__ = (sa.UniqueConstraint("agent_type", "host"),)
 
     id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
-    agent_type: Mapped[str] = mapped_column(sa.String(NAME_LEN))
+    agent_type: Mapped[str] = mapped_column(KeyString(NAME_LEN))
     binary: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
-    host: Mapped[str] = mapped_column(sa.String(HOST_LEN), index=True)
+    host: Mapped[str] = mapped_column(KeyString(HOST_LEN), index=True)
     admin_state_up: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     configurations: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)

@@ -11,6 +11,7 @@ from ml2core.config import Settings
 from ml2core.context import Context
 from ml2core.exceptions import ConfigError, InvalidInput, NoNetworkAvailable
 from ml2core.managers import loader
+from ml2core.segments import allocator
 
 
 class TypeManager:
@@ -72,9 +73,23 @@ class TypeManager:
         raise NoNetworkAvailable()
 
     def release_segment(self, context: Context, segment: dict[str, Any]) -> None:
+        """Give a segment's ID back, through its driver if loaded.
+
+        A segment whose type is no longer in ``[ml2] type_drivers`` still has
+        its allocation row deleted, so removing a type from the
+        configuration never strands IDs.
+        """
         driver = self.drivers.get(segment["network_type"])
         if driver is not None:
             driver.release_segment(context, segment)
+            return
+        assert context.session is not None
+        allocator.release(
+            context.session,
+            segment["network_type"],
+            segment.get("physical_network") or allocator.NO_PHYSNET,
+            segment.get("segmentation_id") or allocator.NO_ID,
+        )
 
     def max_mtu(self, segments: list[dict[str, Any]], default: int) -> int:
         """The largest MTU every segment can carry (``default`` when none knows)."""

@@ -254,19 +254,10 @@ def test_released_provider_id_is_reusable(make_plugin: PluginFactory) -> None:
     assert again["provider:segmentation_id"] == 4294967295
 
 
-MARIADB_COLLATION = (
-    "the allocation key's physical_network column takes the server's default collation on MariaDB "
-    "(utf8mb4_general_ci: case- and accent-insensitive); it needs a binary collation in the models "
-    "and migrations (outside the allocator)"
-)
-
-
 @pytest.mark.parametrize("other", ["PHYSNET1", "physnët1"])
 def test_flat_physnets_differing_in_case_or_accent_are_different(
-    make_plugin: PluginFactory, view: DbView, request: pytest.FixtureRequest, other: str
+    make_plugin: PluginFactory, view: DbView, other: str
 ) -> None:
-    if view.engine.dialect.name in ("mysql", "mariadb"):
-        request.applymarker(pytest.mark.xfail(strict=True, raises=FlatNetworkInUse, reason=MARIADB_COLLATION))
     plugin = make_plugin(**conf(ml2_type_flat={"flat_networks": ["*"]}))
     plugin.create_network(ADMIN, provider("flat", "physnet1"))
     plugin.create_network(ADMIN, provider("flat", other))

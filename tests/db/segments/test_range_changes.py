@@ -200,12 +200,6 @@ def test_database_grows_with_allocations_only(make_plugin: PluginFactory, view: 
     assert rows == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="TypeManager.release_segment skips segments of a type that is no longer loaded, so the "
-    "allocation row stays for good (ml2core/managers/type_manager.py, outside the allocator)",
-)
 def test_network_of_a_type_no_longer_loaded_releases_its_id_on_delete(
     make_plugin: PluginFactory, view: DbView
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "e0001_initial"
 down_revision = "ml2core_root"
@@ -18,13 +19,18 @@ depends_on = None
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+def key_string(length: int) -> sa.types.TypeEngine[str]:
+    """Compared byte for byte everywhere (MariaDB's default collation ignores case)."""
+    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 def upgrade() -> None:
     op.create_table(
         "ml2core_agents",
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("agent_type", sa.String(length=255), nullable=False),
+        sa.Column("agent_type", key_string(255), nullable=False),
         sa.Column("binary", sa.String(length=255), nullable=False),
-        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("host", key_string(255), nullable=False),
         sa.Column("admin_state_up", sa.Boolean(), nullable=False),
         sa.Column("configurations", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -39,8 +45,8 @@ def upgrade() -> None:
         "ml2core_network_segment_ranges",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
-        sa.Column("network_type", sa.String(length=32), nullable=False),
-        sa.Column("physical_network", sa.String(length=64), nullable=False),
+        sa.Column("network_type", key_string(32), nullable=False),
+        sa.Column("physical_network", key_string(64), nullable=False),
         sa.Column("minimum", BIGINT, nullable=False),
         sa.Column("maximum", BIGINT, nullable=False),
         sa.Column("shared", sa.Boolean(), nullable=False),
@@ -76,8 +82,8 @@ def upgrade() -> None:
 
     op.create_table(
         "ml2core_segment_allocations",
-        sa.Column("network_type", sa.String(length=32), nullable=False),
-        sa.Column("physical_network", sa.String(length=64), nullable=False),
+        sa.Column("network_type", key_string(32), nullable=False),
+        sa.Column("physical_network", key_string(64), nullable=False),
         sa.Column("segmentation_id", BIGINT, autoincrement=False, nullable=False),
         sa.PrimaryKeyConstraint(
             "network_type",
@@ -90,12 +96,12 @@ def upgrade() -> None:
         "ml2core_network_segments",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("network_id", sa.String(length=36), nullable=False),
-        sa.Column("network_type", sa.String(length=32), nullable=False),
-        sa.Column("physical_network", sa.String(length=64), nullable=True),
+        sa.Column("network_type", key_string(32), nullable=False),
+        sa.Column("physical_network", key_string(64), nullable=True),
         sa.Column("segmentation_id", BIGINT, nullable=True),
         sa.Column("is_dynamic", sa.Boolean(), nullable=False),
         sa.Column("segment_index", sa.Integer(), nullable=False),
-        sa.Column("dynamic_key", sa.String(length=255), nullable=True),
+        sa.Column("dynamic_key", key_string(255), nullable=True),
         sa.ForeignKeyConstraint(
             ["network_id"],
             ["ml2core_networks.id"],
@@ -214,7 +220,7 @@ def upgrade() -> None:
     op.create_table(
         "ml2core_port_binding_levels",
         sa.Column("port_id", sa.String(length=36), nullable=False),
-        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("host", key_string(255), nullable=False),
         sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("driver", sa.String(length=64), nullable=False),
         sa.Column("segment_id", sa.String(length=36), nullable=True),
@@ -241,7 +247,7 @@ def upgrade() -> None:
     op.create_table(
         "ml2core_port_bindings",
         sa.Column("port_id", sa.String(length=36), nullable=False),
-        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("host", key_string(255), nullable=False),
         sa.Column("vnic_type", sa.String(length=64), nullable=False),
         sa.Column("profile", sa.JSON(), nullable=False),
         sa.Column("vif_type", sa.String(length=64), nullable=False),
