@@ -85,12 +85,17 @@ class SegmentRangeService:
 
     def _defaults(self) -> list[dict[str, Any]]:
         result = []
+        seen: set[str] = set()
         for network_type, driver in self.core.types.drivers.items():
             for physnet, ranges in driver.configured_ranges().items():
                 for r in ranges:
+                    range_id = default_range_id(network_type, physnet, r.minimum, r.maximum)
+                    if range_id in seen:  # the same entry configured twice is one range
+                        continue
+                    seen.add(range_id)
                     result.append(
                         {
-                            "id": default_range_id(network_type, physnet, r.minimum, r.maximum),
+                            "id": range_id,
                             "name": "",
                             "network_type": network_type,
                             "physical_network": physnet or None,

@@ -425,3 +425,11 @@ def test_available_leaves_out_ids_the_allocator_holds(make_plugin: PluginFactory
     (vxlan,) = [r for r in defaults(plugin) if r["network_type"] == "vxlan"]
     assert vxlan["available"] == [[1000, 1000]]
     assert vxlan["used"] == {}
+
+
+def test_a_range_configured_twice_is_listed_once(make_sqlite_plugin) -> None:
+    from ml2core import Context
+
+    plugin = make_sqlite_plugin(ml2_type_vxlan={"vni_ranges": ["10:20", "10:20"]})
+    ranges = plugin.get_network_segment_ranges(Context.admin(), filters={"network_type": ["vxlan"]})
+    assert [(r["minimum"], r["maximum"]) for r in ranges] == [(10, 20)]
