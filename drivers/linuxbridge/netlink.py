@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["ZERO_MAC", "Link", "Netlink", "NetlinkFailure", "VxlanAttrs"]
 
 ZERO_MAC = "00:00:00:00:00:00"
+# IFLA_INET6_ADDR_GEN_MODE = IN6_ADDR_GEN_MODE_NONE: no link-local address.
+_NO_IPV6_ADDRESSES = {"attrs": [["AF_INET6", {"attrs": [["IFLA_INET6_ADDR_GEN_MODE", 1]]}]]}
 
 
 class Netlink:
@@ -109,9 +111,19 @@ class Netlink:
     # -- writes ---------------------------------------------------------
 
     def create(self, name: str, kind: str, **attrs: Any) -> None:
-        """Create device ``name`` of ``kind`` with ``attrs`` (pyroute2 names)."""
+        """Create device ``name`` of ``kind`` with ``attrs`` (pyroute2 names).
+
+        The device gets no IPv6 link-local address (address generation
+        ``none``, set before it comes up): the host must not speak IPv6 into
+        a tenant network through its own bridges and tunnel devices.
+        """
+        state = attrs.pop("state", None)
         with self._call(f"create {kind} {name}") as ipr:
             ipr.link("add", ifname=name, kind=kind, **attrs)
+            index = ipr.link_lookup(ifname=name)[0]
+            ipr.link("set", index=index, IFLA_AF_SPEC=_NO_IPV6_ADDRESSES)
+            if state is not None:
+                ipr.link("set", index=index, state=state)
 
     def set(self, index: int, what: str, **attrs: Any) -> None:
         """Change attributes of device ``index`` (``master``, ``mtu``, ``state``, ``ifalias`` ...)."""

@@ -64,6 +64,18 @@ def test_vxlan_networks_sharing_a_subnet_are_isolated(host_lab: HostLab) -> None
     assert not vm_a1.ping(b1.ip, count=2, deadline=1.5).ok  # other network, same host
 
 
+def test_bridges_and_vxlan_devices_it_creates_have_no_ipv6_address(host_lab: HostLab) -> None:
+    h1, h2 = two_hosts(host_lab)
+    net = Net("vxlan", 1005, mtu=TUNNEL_MTU)
+    p1 = make_port(net, "10.0.0.1")
+    h1.vm(host_lab, p1)
+    h1.backend.sync([p1.info([h2.ip])])
+    time.sleep(0.3)  # an address would appear as the devices come up
+
+    for device in (bridge_name(net.id), vxlan_device_name(1005)):
+        assert h1.ns.run("ip", "-6", "addr", "show", "dev", device).stdout.strip() == "", device
+
+
 def test_vxlan_multicast_group_carries_traffic_without_flood_entries(host_lab: HostLab) -> None:
     h1, h2 = two_hosts(host_lab, vxlan={"ttl": 1})
     net = Net("vxlan", 1003, mtu=TUNNEL_MTU, vxlan_group="239.1.1.1")
