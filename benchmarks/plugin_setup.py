@@ -62,5 +62,16 @@ def make_groups(ranges: Ranges) -> dict[str, dict[str, Any]]:
     return groups
 
 
-def make_plugin(url: str, ranges: Ranges) -> Ml2Plugin:
-    return Ml2Plugin(make_conf(**make_groups(ranges)), db_url=url)
+def make_plugin(
+    url: str,
+    ranges: Ranges,
+    *,
+    project_network_types: list[str] | None = None,
+    mechanism_drivers: list[str] | None = None,
+) -> Ml2Plugin:
+    groups = make_groups(ranges)
+    if project_network_types is not None:
+        groups["ml2"]["project_network_types"] = project_network_types
+    if mechanism_drivers is not None:
+        groups["ml2"]["mechanism_drivers"] = mechanism_drivers
+    return Ml2Plugin(make_conf(**groups), db_url=url)

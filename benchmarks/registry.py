@@ -109,6 +109,7 @@ GROUPS: tuple[Group, ...] = (
     Group("startup", "benchmarks.startup", "allocator start-up time and database size"),
     Group("alloc", "benchmarks.alloc", "tenant segment allocate + release per second"),
     Group("concurrency", "benchmarks.concurrency", "1, 2, 4 processes allocating on one database"),
+    Group("ports", "benchmarks.ports", "ports created and bound per second, SQL statements per port"),
     Group("dataplane", "benchmarks.dataplane", "dataplane sync (benchmarks/dataplane_sync.py)"),
 )
 
