@@ -73,9 +73,12 @@ def parse_state(state: object) -> dict[str, Any]:
     if not isinstance(configurations, Mapping):
         raise InvalidInput(field="configurations", reason="must be a dict")
     try:
-        encoded = json.dumps(configurations, sort_keys=True)
+        # No NaN or infinity: JSON has none, and PostgreSQL and MariaDB refuse them.
+        encoded = json.dumps(configurations, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError):
-        raise InvalidInput(field="configurations", reason="must be JSON-serializable") from None
+        raise InvalidInput(
+            field="configurations", reason="must be JSON-serializable (finite numbers only)"
+        ) from None
     if len(encoded) > MAX_CONFIG_BYTES:
         raise InvalidInput(field="configurations", reason=f"larger than {MAX_CONFIG_BYTES} bytes")
     start_flag = boolean(state.get("start_flag", False), "start_flag")

@@ -277,7 +277,12 @@ def validate(conf: cfg.ConfigOpts) -> Settings:
     """
     for group, opts in _GROUPS:
         for opt in opts:
-            _opt_value(conf, group, opt.dest)
+            value = _opt_value(conf, group, opt.dest)
+            if value is None and opt.default is not None:
+                # ``name =`` with nothing after it parses as None for most types.
+                raise ConfigError(
+                    option=f"[{group or 'DEFAULT'}] {opt.dest}", entry="", reason="the value is empty"
+                )
     type_drivers = _names(conf, "ml2", "type_drivers")
     project_types = _names(conf, "ml2", "project_network_types")
     for name in project_types:

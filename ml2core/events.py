@@ -59,12 +59,12 @@ class EventBus:
         self._lock = threading.Lock()
 
     def subscribe(self, resource: str, event: str, callback: Callback) -> None:
-        if resource not in EVENTS:
-            raise InvalidInput(field="resource", reason=f"{resource!r} is not one of {sorted(EVENTS)}")
-        if event not in EVENTS[resource]:
+        if not isinstance(resource, str) or resource not in EVENTS:
+            raise InvalidInput(field="resource", reason=f"{resource!r} is not one of {sorted(EVENTS)}"[:300])
+        if not isinstance(event, str) or event not in EVENTS[resource]:
             raise InvalidInput(
                 field="event",
-                reason=f"{event!r} is not an event of {resource} ({', '.join(EVENTS[resource])})",
+                reason=f"{event!r} is not an event of {resource} ({', '.join(EVENTS[resource])})"[:300],
             )
         if not callable(callback):
             raise InvalidInput(field="callback", reason="must be callable")

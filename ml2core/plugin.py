@@ -8,6 +8,7 @@ Every public method raises only ``ml2core.exceptions`` errors.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -37,6 +38,7 @@ from ml2core.services.port_views import PortViews
 from ml2core.services.ports import PortService
 from ml2core.services.segment_ranges import SegmentRangeService
 from ml2core.services.subnets import SubnetService
+from ml2core.validation import unstorable
 
 LOG = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -45,12 +47,33 @@ R = TypeVar("R")
 __all__ = ["Ml2Plugin"]
 
 
+_UNSTORABLE = "holds a NUL character or a lone surrogate, which no database stores"
+#: Arguments that are request bodies: a bad value inside is named by its key.
+_BODIES = ("body", "state")
+
+
+def _check_storable(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """InvalidInput naming the field if a string argument cannot be stored (NUL, lone surrogate)."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return  # a wrong call; the method itself says so
+    for name, value in bound.arguments.items():
+        if name in ("self", "ctx"):
+            continue
+        path = unstorable(value, name, keys_are_fields=name in _BODIES)
+        if path is not None:
+            raise InvalidInput(field=path, reason=_UNSTORABLE)
+
+
 def facade(fn: Callable[P, R]) -> Callable[P, R]:
     """Let only ml2core exceptions out of a public method."""
+    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
+            _check_storable(signature, args, kwargs)
             return fn(*args, **kwargs)
         except Ml2CoreError:
             raise
@@ -109,6 +132,11 @@ class Ml2Plugin:
         except sa_exc.SQLAlchemyError as exc:
             self.close()
             raise wrap(exc, "plugin start-up") from exc
+        except Exception as exc:
+            # As for every facade call: nothing but ml2core's exceptions escapes.
+            self.close()
+            LOG.exception("internal error in plugin start-up")
+            raise Ml2CoreError(f"internal error in plugin start-up: {type(exc).__name__}: {exc}") from exc
 
     def _setup(self, conf: cfg.ConfigOpts | None, db_url: str | None, engine: Engine | None) -> None:
         if conf is not None and not isinstance(conf, cfg.ConfigOpts):
@@ -164,6 +192,9 @@ class Ml2Plugin:
         self._agents = AgentService(self._core)
         self._host = HostApi(self._core, self._ports, self._agents)
         self._ranges = SegmentRangeService(self._core)
+        # A controller killed while binding may have left dynamic segments no
+        # binding uses; reclaim them (nothing to do, one query, usually).
+        self._dynamic.release_orphans()
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:
@@ -393,7 +424,14 @@ class Ml2Plugin:
         if not ctx.is_admin:
             raise NotAuthorized(action="allocate dynamic segments", reason="admin only")
         self._core.read("allocate_dynamic_segment", ctx, lambda c: self._networks.load(c, network_id))
-        return self._dynamic.allocate(network_id, segment)
+        try:
+            return self._dynamic.allocate(network_id, segment)
+        except InvalidInput as exc:
+            # Type drivers name provider attributes; the caller gave a segment's plain keys.
+            if not (exc.field or "").startswith("provider:"):
+                raise
+            field = "segment." + (exc.field or "").removeprefix("provider:")
+            raise InvalidInput(field=field, reason=exc.kwargs.get("reason", str(exc))) from exc
 
     @facade
     def release_dynamic_segment(self, ctx: Context, segment_id: str) -> bool:
@@ -401,6 +439,8 @@ class Ml2Plugin:
         ctx = _check_ctx(ctx)
         if not ctx.is_admin:
             raise NotAuthorized(action="release dynamic segments", reason="admin only")
+        if not isinstance(segment_id, str):
+            raise InvalidInput(field="segment_id", reason="must be a segment id string")
         return bool(self._dynamic.release([segment_id]))
 
     # -- network segment ranges ----------------------------------------------------

@@ -56,7 +56,7 @@ def check_admin_attributes(
         if key in data:
             if key == "shared" and data[key] is False:
                 continue
-            raise NotAuthorized(action=f"set {key}", reason="only an admin may set this attribute")
+            raise NotAuthorized(action=f"set {key}", reason="only an admin may set this attribute", field=key)
 
 
 def require_admin(ctx: Context, action: str) -> None:
@@ -73,7 +73,9 @@ def project_for_create(ctx: Context, data: dict[str, Any]) -> str:
         if not isinstance(given, str) or not 0 < len(given) <= 255:
             raise InvalidInput(field="project_id", reason="must be a string of 1 to 255 characters")
         if not ctx.is_admin and given != ctx.project_id:
-            raise NotAuthorized(action="create a resource for another project", reason="admin only")
+            raise NotAuthorized(
+                action="create a resource for another project", reason="admin only", field="project_id"
+            )
         return given
     if ctx.project_id is None and ctx.is_admin:
         return ADMIN_PROJECT
@@ -89,7 +91,11 @@ def strip_admin_view(ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ADMIN_ONLY_READ}
 
 
-def check_owner(ctx: Context, owner: str, action: str) -> None:
-    """NotAuthorized if a non-admin changes a resource it sees but does not own."""
+def check_owner(ctx: Context, owner: str, action: str, field: str | None = None) -> None:
+    """NotAuthorized if a non-admin changes a resource it sees but does not own.
+
+    ``field`` names the input that pointed at that resource, when the call
+    is not about the resource as a whole (a subnet's ``network_id``).
+    """
     if not ctx.is_admin and owner != ctx.project_id:
-        raise NotAuthorized(action=action, reason="the resource belongs to another project")
+        raise NotAuthorized(action=action, reason="the resource belongs to another project", field=field)

@@ -68,7 +68,7 @@ def apply_filters(
         if attr is None:
             raise InvalidInput(field=f"filters[{key!s}]"[:100], reason="not a filterable attribute")
         if attr.admin_only and not is_admin:
-            raise NotAuthorized(action=f"filter on {key}", reason="admin only")
+            raise NotAuthorized(action=f"filter on {key}", reason="admin only", field=f"filters[{key}]")
         accepted = [values] if isinstance(values, str | int | bool) else values
         if not isinstance(accepted, list | tuple | set | frozenset):
             raise InvalidInput(field=f"filters[{key}]", reason="must be a list of values")
@@ -93,7 +93,7 @@ def parse_sorts(sorts: object, attrs: Mapping[str, Attr], *, is_admin: bool) -> 
         if attr is None or not attr.sortable or attr.column is None:
             raise InvalidInput(field="sorts", reason=f"cannot sort by {key!r}"[:200])
         if attr.admin_only and not is_admin:
-            raise NotAuthorized(action=f"sort by {key}", reason="admin only")
+            raise NotAuthorized(action=f"sort by {key}", reason="admin only", field="sorts")
         if isinstance(direction, bool):
             ascending = direction
         elif isinstance(direction, str) and direction.lower() in ("asc", "desc"):
@@ -127,12 +127,14 @@ def page(
             raise not_found(marker)
         after: list[sa.ColumnElement[bool]] = []
         for i, (col, asc) in enumerate(keys):
-            equal = [keys[j][0] == marker_row[j] for j in range(i)]
-            beyond = col > marker_row[i] if asc else col < marker_row[i]
+            # Bound as typed parameters: SQLAlchemy refuses ``col > True`` for a boolean key.
+            equal = [keys[j][0] == sa.literal(marker_row[j], keys[j][0].type) for j in range(i)]
+            value = sa.literal(marker_row[i], col.type)
+            beyond = col > value if asc else col < value
             after.append(sa.and_(*equal, beyond))
         stmt = stmt.where(sa.or_(*after))
     if limit is not None:
-        count = integer(limit, "limit", minimum=0)
+        count = integer(limit, "limit", minimum=0, maximum=2**63 - 1)
         if count:
             stmt = stmt.limit(count)
     return stmt

@@ -56,6 +56,46 @@ def string(
     return value
 
 
+def unstorable(value: object, path: str, *, keys_are_fields: bool = False, depth: int = 0) -> str | None:
+    """The path of the first string in ``value`` no database can store, or None.
+
+    That is a string with a lone surrogate (it has no UTF-8 form) or a NUL
+    character (PostgreSQL refuses it in every text). Paths follow the
+    fields' names: ``name``, ``binding:profile.key``, ``fixed_ips[0]`` when
+    ``keys_are_fields`` (a request body), else ``filters[name][0]``.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if depth > 16:
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and unstorable(key, path) is not None:
+                return path
+            sub = _child(path, key, keys_are_fields, depth)
+            found = unstorable(item, sub, keys_are_fields=keys_are_fields, depth=depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple | set | frozenset):
+        for i, item in enumerate(value):
+            found = unstorable(item, f"{path}[{i}]", keys_are_fields=keys_are_fields, depth=depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _child(path: str, key: object, keys_are_fields: bool, depth: int) -> str:
+    if not keys_are_fields:
+        return f"{path}[{key}]"
+    return str(key) if depth == 0 else f"{path}.{key}"
+
+
 def boolean(value: Any, field: str) -> bool:
     """Booleans, and the strings Neutron's API converts (``"true"``/``"false"``)."""
     if isinstance(value, bool):

@@ -150,6 +150,31 @@ class DynamicSegments:
             LOG.exception("could not release dynamic segments %s", segment_ids)
             return []
 
+    def release_orphans(self) -> list[str]:
+        """Free every dynamic segment no committed binding level uses (errors logged).
+
+        A binding attempt allocates its dynamic segments in transactions of
+        their own before its result commits; a controller killed in between
+        leaves them unused. A starting plugin calls this. An attempt of a
+        live controller that loses its segment here finds it gone when it
+        commits and binds again.
+        """
+        used = sa.select(PortBindingLevel.segment_id).where(PortBindingLevel.segment_id.is_not(None))
+        unused = sa.select(NetworkSegment.id).where(
+            NetworkSegment.is_dynamic.is_(True), NetworkSegment.id.not_in(used)
+        )
+
+        def find(c: Context) -> list[str]:
+            assert c.session is not None
+            return list(c.session.execute(unused).scalars())
+
+        try:
+            ids = self.core.read("release_orphan_dynamic_segments", Context.admin(), find)
+        except Ml2CoreError:
+            LOG.exception("could not look for unused dynamic segments")
+            return []
+        return self.release(ids)
+
     def referenced_by_port(self, session: Session, port_id: str) -> list[str]:
         """IDs of the dynamic segments the port's binding levels use."""
         return list(

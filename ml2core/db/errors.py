@@ -1,7 +1,9 @@
 """Classification of database failures and the whole-operation retry.
 
 ml2core retries a whole operation, in a fresh transaction, on a deadlock, a
-serialization failure, a busy SQLite file or a lost connection, up to
+serialization failure, a busy SQLite file, a lost connection or a row that
+another transaction deleted under the operation (``StaleDataError``: the
+fresh attempt then finds it gone and says so), up to
 ``[database] max_retries`` times, then raises :class:`RetryableError`. Every
 other database failure becomes :class:`DatabaseError`; the driver's exception
 is kept as ``__cause__``.
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy.exc as sa_exc
+import sqlalchemy.orm.exc as orm_exc
 
 from ml2core.exceptions import DatabaseError, Ml2CoreError, RetryableError
 
@@ -23,8 +26,11 @@ LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # MySQL/MariaDB error codes: deadlock, lock wait timeout, server gone, lost
-# connection, connection killed, query interrupted, can't connect.
-_MYSQL_RETRYABLE = {1213, 1205, 2006, 2013, 2014, 2055, 1927, 1317, 2003, 4031, 1053}
+# connection, connection killed, query interrupted, can't connect; and
+# "SAVEPOINT does not exist" (1305): InnoDB rolls back the whole transaction
+# on a deadlock, so a deadlock inside a savepoint surfaces as the failed
+# ROLLBACK TO SAVEPOINT that follows it.
+_MYSQL_RETRYABLE = {1213, 1205, 2006, 2013, 2014, 2055, 1927, 1317, 2003, 4031, 1053, 1305}
 # PostgreSQL SQLSTATE: serialization failure, deadlock, admin shutdown,
 # crash shutdown, cannot connect now, connection failures.
 _PG_RETRYABLE_PREFIXES = ("40001", "40P01", "57P01", "57P02", "57P03", "08")
@@ -39,6 +45,11 @@ def _mysql_code(orig: BaseException) -> int | None:
 
 def is_retryable(exc: BaseException) -> bool:
     """True for failures a fresh transaction may not hit again."""
+    if isinstance(exc, orm_exc.StaleDataError):
+        # A row read earlier in the transaction was deleted (or changed) by
+        # a concurrent one before this one wrote it: a serialization
+        # conflict the ORM detected. The next attempt reads the new state.
+        return True
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated:
             return True

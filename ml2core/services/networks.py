@@ -145,15 +145,26 @@ class NetworkService:
         self.content_deleters: list[Callable[[Context, str], list[Callable[[], None]]]] = []
 
     # -- reading -------------------------------------------------------------------
-    def load(self, ctx: Context, network_id: object, *, for_update: bool = False) -> Network:
-        """The network row if ``ctx`` can see it, else NetworkNotFound."""
+    def load(
+        self, ctx: Context, network_id: object, *, for_update: bool = False, for_share: bool = False
+    ) -> Network:
+        """The network row if ``ctx`` can see it, else NetworkNotFound.
+
+        ``for_update`` locks the row against every other lock; ``for_share``
+        only against ``for_update`` (a port or address being added waits
+        for a concurrent delete of the network and then finds it gone,
+        instead of failing on the foreign key).
+        """
         session = ctx.session
         assert session is not None
         if not isinstance(network_id, str) or len(network_id) > 64:
             raise NetworkNotFound(network_id=str(network_id)[:64], field="network_id")
         stmt = visible_networks(ctx, sa.select(Network).where(Network.id == network_id))
-        if for_update and session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update()
+        if session.get_bind().dialect.name != "sqlite":
+            if for_update:
+                stmt = stmt.with_for_update()
+            elif for_share:
+                stmt = stmt.with_for_update(read=True, key_share=True)
         net = session.execute(stmt).scalar_one_or_none()
         if net is None:
             raise NetworkNotFound(network_id=network_id, field="network_id")

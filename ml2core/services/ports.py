@@ -98,9 +98,12 @@ def parse_binding(data: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(profile, Mapping):
             raise InvalidInput(field="binding:profile", reason="must be a dict")
         try:
-            encoded = json.dumps(profile, sort_keys=True)
+            # No NaN or infinity: JSON has none, and PostgreSQL and MariaDB refuse them.
+            encoded = json.dumps(profile, sort_keys=True, allow_nan=False)
         except (TypeError, ValueError):
-            raise InvalidInput(field="binding:profile", reason="must be JSON-serializable") from None
+            raise InvalidInput(
+                field="binding:profile", reason="must be JSON-serializable (finite numbers only)"
+            ) from None
         if len(encoded) > MAX_PROFILE_BYTES:
             raise InvalidInput(field="binding:profile", reason=f"larger than {MAX_PROFILE_BYTES} bytes")
         result["profile"] = json.loads(encoded)
@@ -181,7 +184,7 @@ class PortService:
         def run(c: Context) -> tuple[dict[str, Any], NetworkView]:
             session = c.session
             assert session is not None
-            network = self.views.networks.load(c, data["network_id"])
+            network = self.views.networks.load(c, data["network_id"], for_share=True)
             project_id = policy.project_for_create(c, data)
             row = self._insert(
                 c,

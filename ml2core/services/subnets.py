@@ -183,7 +183,7 @@ class SubnetService:
             session = c.session
             assert session is not None
             network = self.networks.load(c, data["network_id"], for_update=True)
-            policy.check_owner(c, network.project_id, "create a subnet on this network")
+            policy.check_owner(c, network.project_id, "create a subnet on this network", field="network_id")
             project_id = (
                 policy.project_for_create(c, data)
                 if ("project_id" in data or "tenant_id" in data)
