@@ -364,14 +364,15 @@ class Ml2Plugin:
 
         When the report makes the agent new or alive again, every
         ``binding_failed`` port on its host is bound again before this
-        returns; a failure there is logged, not raised.
+        returns; every report also binds the host's ports whose binding never
+        completed (a controller died mid-binding). A failure there is logged,
+        not raised.
         """
         ctx = _check_ctx(ctx)
         agent, original, came_alive = self._agents.report(ctx, state)
         event = AFTER_CREATE if original is None else AFTER_UPDATE
         self._core.publish(AGENT, event, ctx, agent["id"], original, agent)
-        if came_alive:
-            self._host.rebind_failed_on_host(agent["host"])
+        self._host.rebind_on_host(agent["host"], failed=came_alive)
         return agent
 
     @facade

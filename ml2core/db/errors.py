@@ -67,8 +67,7 @@ def is_retryable(exc: BaseException) -> bool:
             return True
         if isinstance(exc, sa_exc.OperationalError) and (
             "server closed the connection" in text
-            or ("connection" in text
-            and ("lost" in text or "terminat" in text or "reset" in text))
+            or ("connection" in text and ("lost" in text or "terminat" in text or "reset" in text))
         ):
             return True
     return isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError)

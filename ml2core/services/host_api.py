@@ -240,8 +240,16 @@ class HostApi:
 
         return self.core.read("explain_binding", ctx, run)
 
-    def rebind_failed_on_host(self, host: str) -> None:
-        """Bind again every ``binding_failed`` port on ``host`` (errors logged)."""
+    def rebind_on_host(self, host: str, *, failed: bool) -> None:
+        """Bind the ports of ``host`` whose binding never completed (errors logged).
+
+        Those are ports still ``unbound`` although they have a host (a
+        controller died between committing the port and its binding) and,
+        with ``failed``, every ``binding_failed`` port.
+        """
+        states = [constants.VIF_TYPE_UNBOUND]
+        if failed:
+            states.append(constants.VIF_TYPE_BINDING_FAILED)
         ids = self.core.read(
             "rebind_host",
             Context.admin(),
@@ -249,7 +257,7 @@ class HostApi:
                 (c.session or _no_session())
                 .execute(
                     sa.select(PortBinding.port_id).where(
-                        PortBinding.host == host, PortBinding.vif_type == constants.VIF_TYPE_BINDING_FAILED
+                        PortBinding.host == host, PortBinding.vif_type.in_(states)
                     )
                 )
                 .scalars()

@@ -284,7 +284,9 @@ class PortService:
         requests = port_ips.parse(data["fixed_ips"]) if "fixed_ips" in data else None
         binding = parse_binding(data)
 
-        def run(c: Context) -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any], bool, NetworkView]:
+        def run(
+            c: Context,
+        ) -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any], bool, NetworkView, int]:
             session = c.session
             assert session is not None
             row = self.load(c, port_id)
@@ -326,9 +328,11 @@ class PortService:
                 original_levels=original_levels,
             )
             self.core.mechanisms.precommit("update_port_precommit", pctx)
-            return original, current, levels, original_levels, rebind, view
+            return original, current, levels, original_levels, rebind, view, row.binding.revision
 
-        original, current, levels, original_levels, rebind, network = self.core.write("update_port", ctx, run)
+        original, current, levels, original_levels, rebind, network, revision = self.core.write(
+            "update_port", ctx, run
+        )
         plain = ctx.with_session(None)
         errors = self.core.mechanisms.postcommit(
             "update_port_postcommit",
@@ -339,15 +343,17 @@ class PortService:
         self.core.publish(constants.PORT, constants.AFTER_UPDATE, ctx, port_id, original, current)
         if original["status"] != current["status"]:
             self.core.publish(constants.PORT, constants.STATUS_CHANGED, ctx, port_id, original, current)
+        result: dict[str, Any] | None = current
         if current["binding:host_id"] and (
             rebind or current["binding:vif_type"] == constants.VIF_TYPE_BINDING_FAILED
         ):
-            bound = self.engine.bind(port_id, force=True)
-            if bound is not None:
-                current = bound
+            # The committed state is the first attempt's starting point.
+            snapshot = Snapshot(current, network[0], network[1], revision=revision)
+            result = self.engine.bind(port_id, force=True, snapshot=snapshot)
         if errors:
             raise MechanismDriverError(method="update_port_postcommit", errors=errors, committed=True)
-        result = self.core.read("get_port", plain, lambda c: self.views.port_dict(c, self.load(c, port_id)))
+        if result is None:
+            result = self._reload(plain, port_id)
         return policy.strip_admin_view(ctx, result)
 
     def _apply_binding(self, ctx: Context, row: Port, binding: dict[str, Any], levels: list[Any]) -> bool:

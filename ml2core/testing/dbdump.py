@@ -26,6 +26,6 @@ def dump_tables(engine: Engine, *, include_volatile: bool = False) -> dict[str, 
         for table in Base.metadata.sorted_tables:
             columns = [c for c in table.columns if include_volatile or c.name not in _VOLATILE]
             rows = conn.execute(sa.select(*columns)).all()
-            result[table.name] = sorted((tuple(repr(v) for v in row) for row in rows))
+            result[table.name] = sorted(tuple(repr(v) for v in row) for row in rows)
         conn.rollback()
     return result
