@@ -14,8 +14,11 @@ P1 = Context("p1")
 OVS_AGENT = {
     "agent_type": "Open vSwitch agent",
     "binary": "ml2core-agent",
-    "configurations": {"bridge_mappings": {"physnet1": "br-eth1"}, "tunnel_types": ["vxlan"],
-                       "tunneling_ip": "192.0.2.1"},
+    "configurations": {
+        "bridge_mappings": {"physnet1": "br-eth1"},
+        "tunnel_types": ["vxlan"],
+        "tunneling_ip": "192.0.2.1",
+    },
 }
 
 
@@ -47,16 +50,24 @@ def hier(make_plugin):
 
 def _dynamic(plugin) -> list[tuple]:
     with plugin.engine.connect() as conn:
-        return conn.execute(sa.text(
-            "SELECT network_type, physical_network, segmentation_id FROM ml2core_network_segments "
-            "WHERE is_dynamic = :t"), {"t": True}).all()
+        return conn.execute(
+            sa.text(
+                "SELECT network_type, physical_network, segmentation_id FROM ml2core_network_segments "
+                "WHERE is_dynamic = :t"
+            ),
+            {"t": True},
+        ).all()
 
 
 def _allocations(plugin, network_type: str) -> list[int]:
     with plugin.engine.connect() as conn:
-        return sorted(r[0] for r in conn.execute(sa.text(
-            "SELECT segmentation_id FROM ml2core_segment_allocations WHERE network_type = :t"),
-            {"t": network_type}))
+        return sorted(
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT segmentation_id FROM ml2core_segment_allocations WHERE network_type = :t"),
+                {"t": network_type},
+            )
+        )
 
 
 def test_hierarchical_binding_has_two_levels_and_a_dynamic_vlan(hier) -> None:
@@ -121,7 +132,9 @@ def test_moving_a_port_rebinds_and_keeps_one_dynamic_segment(hier) -> None:
 
 def test_deleting_the_network_releases_dynamic_segments(hier) -> None:
     plugin, net = hier
-    plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1", "device_owner": "network:dhcp"})
+    plugin.create_port(
+        ADMIN, {"network_id": net["id"], "binding:host_id": "h1", "device_owner": "network:dhcp"}
+    )
     plugin.delete_network(P1, net["id"])
     assert _dynamic(plugin) == []
     assert dump_tables(plugin.engine)["ml2core_segment_allocations"] == []
@@ -157,8 +170,11 @@ def test_driver_that_raises_did_not_bind_and_reason_is_kept(make_plugin) -> None
     port = plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1"})
     assert port["binding:vif_type"] == "ovs"
     decision = plugin.explain_binding(ADMIN, port["id"])["levels"][0]["drivers"][0]
-    assert decision == {"driver": "faulty", "outcome": "error",
-                        "reason": "RuntimeError: faulty driver refuses to bind"}
+    assert decision == {
+        "driver": "faulty",
+        "outcome": "error",
+        "reason": "RuntimeError: faulty driver refuses to bind",
+    }
 
 
 def test_port_without_fixed_ips_binds_only_with_l2_drivers(make_plugin) -> None:
@@ -174,8 +190,9 @@ def test_port_without_fixed_ips_binds_only_with_l2_drivers(make_plugin) -> None:
 
 
 def test_binding_levels_are_bounded(make_plugin) -> None:
-    plugin = make_plugin(**_config("looping", ml2_type_vlan={
-        "network_vlan_ranges": [f"loop{i}:1:9" for i in range(12)]}))
+    plugin = make_plugin(
+        **_config("looping", ml2_type_vlan={"network_vlan_ranges": [f"loop{i}:1:9" for i in range(12)]})
+    )
     net = plugin.create_network(P1, {})
     port = plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1", "fixed_ips": []})
     assert port["binding:vif_type"] == "binding_failed"
@@ -203,8 +220,17 @@ def test_port_changed_during_binding_discards_attempt_and_its_dynamic_segment(hi
 
 
 def test_binding_gives_up_after_max_bind_tries(make_plugin) -> None:
-    plugin = make_plugin(**_config("tor", "vlan_binder", ml2={
-        "mechanism_drivers": ["tor", "vlan_binder"], "project_network_types": ["vxlan"], "max_bind_tries": 3}))
+    plugin = make_plugin(
+        **_config(
+            "tor",
+            "vlan_binder",
+            ml2={
+                "mechanism_drivers": ["tor", "vlan_binder"],
+                "project_network_types": ["vxlan"],
+                "max_bind_tries": 3,
+            },
+        )
+    )
     net = plugin.create_network(P1, {})
     calls: list[str] = []
 
@@ -255,7 +281,11 @@ def test_port_events_bound_failed_and_status_changed(make_plugin) -> None:
     failed = plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1"})
     plugin.report_agent_state(ADMIN, {**OVS_AGENT, "host": "h1"})
     plugin.update_port_status(ADMIN, failed["id"], "ACTIVE", "h1")
-    assert events == [("binding_failed", failed["id"]), ("bound", failed["id"]), ("status_changed", failed["id"])]
+    assert events == [
+        ("binding_failed", failed["id"]),
+        ("bound", failed["id"]),
+        ("status_changed", failed["id"]),
+    ]
 
 
 def test_status_report_from_another_host_is_ignored(make_plugin) -> None:
@@ -270,7 +300,11 @@ def test_status_report_from_another_host_is_ignored(make_plugin) -> None:
 def test_host_ports_carry_tunnel_endpoints_and_remote_ports(make_plugin) -> None:
     plugin = make_plugin(**_config("openvswitch"))
     for host, ip in (("h1", "192.0.2.1"), ("h2", "192.0.2.2"), ("h3", "192.0.2.3")):
-        state = {**OVS_AGENT, "host": host, "configurations": {**OVS_AGENT["configurations"], "tunneling_ip": ip}}
+        state = {
+            **OVS_AGENT,
+            "host": host,
+            "configurations": {**OVS_AGENT["configurations"], "tunneling_ip": ip},
+        }
         plugin.report_agent_state(ADMIN, state)
     net = plugin.create_network(P1, {})
     plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "10.0.0.0/24"})
@@ -283,16 +317,24 @@ def test_host_ports_carry_tunnel_endpoints_and_remote_ports(make_plugin) -> None
     assert item["network"]["mtu"] == 1450
     assert item["segment"]["network_type"] == "vxlan"
     assert item["tunnel_endpoints"] == [
-        {"ip_address": "192.0.2.2", "host": "h2", "udp_port": 4789, "tunnel_type": "vxlan"}]
-    assert item["remote_ports"] == [{"mac_address": remote["mac_address"],
-                                     "ip_address": remote["fixed_ips"][0]["ip_address"],
-                                     "tunnel_ip": "192.0.2.2", "network_type": "vxlan"}]
+        {"ip_address": "192.0.2.2", "host": "h2", "udp_port": 4789, "tunnel_type": "vxlan"}
+    ]
+    assert item["remote_ports"] == [
+        {
+            "mac_address": remote["mac_address"],
+            "ip_address": remote["fixed_ips"][0]["ip_address"],
+            "tunnel_ip": "192.0.2.2",
+            "network_type": "vxlan",
+        }
+    ]
     assert plugin.get_host_ports(ADMIN, "h1", agent_type="Linux bridge agent") == []
     assert len(plugin.get_host_ports(ADMIN, "h1", agent_type="Open vSwitch agent")) == 1
 
 
 def test_result_refused_in_precommit_leaves_port_failed_and_releases_dynamic_segment(make_plugin) -> None:
-    plugin = make_plugin(**_config("faulty", "tor", "vlan_binder"), faulty={"fail_on": ["update_port_precommit"]})
+    plugin = make_plugin(
+        **_config("faulty", "tor", "vlan_binder"), faulty={"fail_on": ["update_port_precommit"]}
+    )
     net = plugin.create_network(P1, {})
     plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "10.0.0.0/24"})
     port = plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1"})

@@ -88,7 +88,9 @@ def test_update_payload_has_original_and_current(make_sqlite_plugin) -> None:
     assert payloads[0].latest_state is current
 
 
-@pytest.mark.parametrize(("resource", "event"), [("router", "after_create"), ("network", "bound"), ("port", "before_create")])
+@pytest.mark.parametrize(
+    ("resource", "event"), [("router", "after_create"), ("network", "bound"), ("port", "before_create")]
+)
 def test_subscribe_refuses_unknown_resource_or_event(make_sqlite_plugin, resource, event) -> None:
     plugin = make_sqlite_plugin()
     with pytest.raises(InvalidInput):

@@ -80,16 +80,28 @@ def test_port_list_with_limit_reads_only_a_page(make_sqlite_plugin) -> None:
     plugin = make_sqlite_plugin()
     net = plugin.create_network(P1, {})
     rows = [
-        {"id": f"00000000-0000-4000-8000-{i:012d}", "network_id": net["id"], "project_id": "p1",
-         "name": "", "mac_address": f"fa:16:3e:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}",
-         "device_id": "", "device_owner": "", "admin_state_up": True, "status": "DOWN"}
+        {
+            "id": f"00000000-0000-4000-8000-{i:012d}",
+            "network_id": net["id"],
+            "project_id": "p1",
+            "name": "",
+            "mac_address": f"fa:16:3e:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}",
+            "device_id": "",
+            "device_owner": "",
+            "admin_state_up": True,
+            "status": "DOWN",
+        }
         for i in range(100_000)
     ]
     from ml2core.db.models import Port
 
     with plugin.engine.begin() as conn:
-        conn.execute(sa.insert(Port.__table__).values(
-            created_at=sa.func.current_timestamp(), updated_at=sa.func.current_timestamp()), rows)
+        conn.execute(
+            sa.insert(Port.__table__).values(
+                created_at=sa.func.current_timestamp(), updated_at=sa.func.current_timestamp()
+            ),
+            rows,
+        )
     statements: list[str] = []
 
     @sa.event.listens_for(plugin.engine, "after_cursor_execute")

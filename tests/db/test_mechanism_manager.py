@@ -43,9 +43,13 @@ def test_drivers_are_called_in_configured_order_and_delete_port_in_reverse(plugi
     plugin.delete_port(P1, port["id"])
     assert order[:2] == ["logger:create_network_precommit", "logger2:create_network_precommit"]
     assert [o for o in order if o.endswith("delete_port_precommit")] == [
-        "logger2:delete_port_precommit", "logger:delete_port_precommit"]
+        "logger2:delete_port_precommit",
+        "logger:delete_port_precommit",
+    ]
     assert [o for o in order if o.endswith("delete_port_postcommit")] == [
-        "logger2:delete_port_postcommit", "logger:delete_port_postcommit"]
+        "logger2:delete_port_postcommit",
+        "logger:delete_port_postcommit",
+    ]
 
 
 def test_every_hook_of_every_resource_is_called(plugin) -> None:
@@ -67,7 +71,9 @@ def test_every_hook_of_every_resource_is_called(plugin) -> None:
 @pytest.fixture
 def faulty(make_plugin):
     def make(*fail_on: str):
-        return make_plugin(ml2={"mechanism_drivers": ["logger", "faulty", "logger2"]}, faulty={"fail_on": list(fail_on)})
+        return make_plugin(
+            ml2={"mechanism_drivers": ["logger", "faulty", "logger2"]}, faulty={"fail_on": list(fail_on)}
+        )
 
     return make
 

@@ -38,7 +38,9 @@ def subnet(plugin, net):
 
 
 def test_new_port_is_down_with_base_mac_and_one_address(plugin, net, subnet) -> None:
-    port = plugin.create_port(P1, {"network_id": net["id"], "device_id": "vm1", "device_owner": "compute:nova"})
+    port = plugin.create_port(
+        P1, {"network_id": net["id"], "device_id": "vm1", "device_owner": "compute:nova"}
+    )
     assert port["status"] == "DOWN"
     assert port["mac_address"].startswith("fa:16:3e:")
     assert len(port["fixed_ips"]) == 1
@@ -81,7 +83,8 @@ def test_explicit_ip_outside_subnets_is_invalid(plugin, net, subnet) -> None:
         plugin.create_port(P1, {"network_id": net["id"], "fixed_ips": [{"ip_address": "192.168.0.5"}]})
     with pytest.raises(InvalidInput, match="not a valid IP for subnet"):
         plugin.create_port(
-            P1, {"network_id": net["id"], "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": "10.0.1.5"}]}
+            P1,
+            {"network_id": net["id"], "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": "10.0.1.5"}]},
         )
 
 
@@ -90,16 +93,23 @@ def test_gateway_ip_only_for_router_ports(plugin, net, subnet) -> None:
         plugin.create_port(P1, {"network_id": net["id"], "fixed_ips": [{"ip_address": "10.0.0.1"}]})
     router = plugin.create_port(
         P1,
-        {"network_id": net["id"], "device_owner": "network:router_interface",
-         "fixed_ips": [{"ip_address": "10.0.0.1"}]},
+        {
+            "network_id": net["id"],
+            "device_owner": "network:router_interface",
+            "fixed_ips": [{"ip_address": "10.0.0.1"}],
+        },
     )
     assert router["fixed_ips"][0]["ip_address"] == "10.0.0.1"
 
 
 def test_exhausted_pool_raises_and_changes_nothing(plugin, net) -> None:
     plugin.create_subnet(
-        P1, {"network_id": net["id"], "cidr": "10.0.0.0/24",
-             "allocation_pools": [{"start": "10.0.0.10", "end": "10.0.0.12"}]}
+        P1,
+        {
+            "network_id": net["id"],
+            "cidr": "10.0.0.0/24",
+            "allocation_pools": [{"start": "10.0.0.10", "end": "10.0.0.12"}],
+        },
     )
     ips = {plugin.create_port(P1, {"network_id": net["id"]})["fixed_ips"][0]["ip_address"] for _ in range(3)}
     assert ips == {"10.0.0.10", "10.0.0.11", "10.0.0.12"}
@@ -110,8 +120,12 @@ def test_exhausted_pool_raises_and_changes_nothing(plugin, net) -> None:
 
 def test_released_address_is_reusable(plugin, net) -> None:
     plugin.create_subnet(
-        P1, {"network_id": net["id"], "cidr": "10.0.0.0/24",
-             "allocation_pools": [{"start": "10.0.0.10", "end": "10.0.0.10"}]}
+        P1,
+        {
+            "network_id": net["id"],
+            "cidr": "10.0.0.0/24",
+            "allocation_pools": [{"start": "10.0.0.10", "end": "10.0.0.10"}],
+        },
     )
     port = plugin.create_port(P1, {"network_id": net["id"]})
     plugin.delete_port(P1, port["id"])
@@ -124,7 +138,8 @@ def test_empty_fixed_ips_means_no_address(plugin, net, subnet) -> None:
 
 def test_slaac_gives_eui64_address_from_mac(plugin, net) -> None:
     v6 = plugin.create_subnet(
-        P1, {"network_id": net["id"], "cidr": "2001:db8:1::/64", "ip_version": 6, "ipv6_address_mode": "slaac"}
+        P1,
+        {"network_id": net["id"], "cidr": "2001:db8:1::/64", "ip_version": 6, "ipv6_address_mode": "slaac"},
     )
     port = plugin.create_port(P1, {"network_id": net["id"], "mac_address": "fa:16:3e:11:22:33"})
     assert port["fixed_ips"] == [{"subnet_id": v6["id"], "ip_address": "2001:db8:1:0:f816:3eff:fe11:2233"}]
@@ -132,15 +147,20 @@ def test_slaac_gives_eui64_address_from_mac(plugin, net) -> None:
 
 def test_dual_stack_port_gets_one_address_per_family(plugin, net, subnet) -> None:
     plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "2001:db8:2::/64", "ip_version": 6})
-    versions = sorted(netaddr.IPAddress(f["ip_address"]).version for f in plugin.create_port(
-        P1, {"network_id": net["id"]})["fixed_ips"])
+    versions = sorted(
+        netaddr.IPAddress(f["ip_address"]).version
+        for f in plugin.create_port(P1, {"network_id": net["id"]})["fixed_ips"]
+    )
     assert versions == [4, 6]
 
 
 def test_update_fixed_ips_keeps_requested_and_releases_others(plugin, net, subnet) -> None:
-    port = plugin.create_port(P1, {"network_id": net["id"], "fixed_ips": [
-        {"ip_address": "10.0.0.20"}, {"ip_address": "10.0.0.21"}]})
-    updated = plugin.update_port(P1, port["id"], {"fixed_ips": [{"ip_address": "10.0.0.21"}, {"ip_address": "10.0.0.30"}]})
+    port = plugin.create_port(
+        P1, {"network_id": net["id"], "fixed_ips": [{"ip_address": "10.0.0.20"}, {"ip_address": "10.0.0.21"}]}
+    )
+    updated = plugin.update_port(
+        P1, port["id"], {"fixed_ips": [{"ip_address": "10.0.0.21"}, {"ip_address": "10.0.0.30"}]}
+    )
     assert sorted(f["ip_address"] for f in updated["fixed_ips"]) == ["10.0.0.21", "10.0.0.30"]
     other = plugin.create_port(P1, {"network_id": net["id"], "fixed_ips": [{"ip_address": "10.0.0.20"}]})
     assert other["fixed_ips"][0]["ip_address"] == "10.0.0.20"
@@ -200,7 +220,10 @@ def test_non_admin_cannot_change_mac(plugin, net) -> None:
     port = plugin.create_port(P1, {"network_id": net["id"]})
     with pytest.raises(InvalidInput):
         plugin.update_port(P1, port["id"], {"mac_address": "fa:16:3e:00:00:09"})
-    assert plugin.update_port(ADMIN, port["id"], {"mac_address": "fa:16:3e:00:00:09"})["mac_address"] == "fa:16:3e:00:00:09"
+    assert (
+        plugin.update_port(ADMIN, port["id"], {"mac_address": "fa:16:3e:00:00:09"})["mac_address"]
+        == "fa:16:3e:00:00:09"
+    )
 
 
 def test_status_is_not_settable_through_update(plugin, net) -> None:

@@ -38,7 +38,9 @@ def test_gateway_none_gives_whole_range_to_pool(plugin, net) -> None:
 
 
 def test_gateway_in_middle_splits_default_pool(plugin, net) -> None:
-    subnet = plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "10.1.0.0/29", "gateway_ip": "10.1.0.3"})
+    subnet = plugin.create_subnet(
+        P1, {"network_id": net["id"], "cidr": "10.1.0.0/29", "gateway_ip": "10.1.0.3"}
+    )
     assert subnet["allocation_pools"] == [
         {"start": "10.1.0.1", "end": "10.1.0.2"},
         {"start": "10.1.0.4", "end": "10.1.0.6"},
@@ -60,15 +62,28 @@ def test_ipv6_default_pool_excludes_subnet_router_address_and_gateway(plugin, ne
         ({"cidr": "10.1.0.0/24", "ip_version": 6}, "ip_version"),
         ({"cidr": "10.1.0.0/24", "gateway_ip": "10.2.0.1"}, "gateway_ip"),
         ({"cidr": "10.1.0.0/24", "gateway_ip": "10.1.0.255"}, "gateway_ip"),
-        ({"cidr": "10.1.0.0/24", "allocation_pools": [{"start": "10.1.0.10", "end": "10.1.1.5"}]},
-         "allocation_pools[0].end"),
-        ({"cidr": "10.1.0.0/24", "allocation_pools": [{"start": "10.1.0.20", "end": "10.1.0.10"}]},
-         "allocation_pools[0]"),
-        ({"cidr": "10.1.0.0/24", "allocation_pools": [{"start": "10.1.0.1", "end": "10.1.0.10"}]},
-         "allocation_pools[0]"),
-        ({"cidr": "10.1.0.0/24", "allocation_pools": [
-            {"start": "10.1.0.10", "end": "10.1.0.20"}, {"start": "10.1.0.15", "end": "10.1.0.30"}]},
-         "allocation_pools"),
+        (
+            {"cidr": "10.1.0.0/24", "allocation_pools": [{"start": "10.1.0.10", "end": "10.1.1.5"}]},
+            "allocation_pools[0].end",
+        ),
+        (
+            {"cidr": "10.1.0.0/24", "allocation_pools": [{"start": "10.1.0.20", "end": "10.1.0.10"}]},
+            "allocation_pools[0]",
+        ),
+        (
+            {"cidr": "10.1.0.0/24", "allocation_pools": [{"start": "10.1.0.1", "end": "10.1.0.10"}]},
+            "allocation_pools[0]",
+        ),
+        (
+            {
+                "cidr": "10.1.0.0/24",
+                "allocation_pools": [
+                    {"start": "10.1.0.10", "end": "10.1.0.20"},
+                    {"start": "10.1.0.15", "end": "10.1.0.30"},
+                ],
+            },
+            "allocation_pools",
+        ),
         ({"cidr": "10.1.0.0/24", "ipv6_address_mode": "slaac"}, "ipv6_address_mode"),
         ({"cidr": "2001:db8::/80", "ipv6_address_mode": "slaac"}, "ipv6_address_mode"),
         ({"cidr": "10.1.0.0/24", "enable_dhcp": "maybe"}, "enable_dhcp"),

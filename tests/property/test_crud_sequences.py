@@ -59,7 +59,9 @@ class CrudMachine(RuleBasedStateMachine):
 
     @rule(ctx=CONTEXTS, data=st.data(), cidr=CIDRS)
     def create_subnet(self, ctx, data, cidr) -> None:
-        subnet = self._call(self.plugin.create_subnet, ctx, {"network_id": self._any("network", data), "cidr": cidr})
+        subnet = self._call(
+            self.plugin.create_subnet, ctx, {"network_id": self._any("network", data), "cidr": cidr}
+        )
         if subnet:
             self.ids["subnet"].append(subnet["id"])
 
@@ -67,8 +69,12 @@ class CrudMachine(RuleBasedStateMachine):
     def delete_subnet(self, ctx, data) -> None:
         self._call(self.plugin.delete_subnet, ctx, self._any("subnet", data))
 
-    @rule(ctx=CONTEXTS, data=st.data(), owner=st.sampled_from(["compute:nova", "network:dhcp", ""]),
-          ip=st.sampled_from([None, "10.0.0.2", "10.0.0.3", "10.0.0.9", "10.5.0.1"]))
+    @rule(
+        ctx=CONTEXTS,
+        data=st.data(),
+        owner=st.sampled_from(["compute:nova", "network:dhcp", ""]),
+        ip=st.sampled_from([None, "10.0.0.2", "10.0.0.3", "10.0.0.9", "10.5.0.1"]),
+    )
     def create_port(self, ctx, data, owner, ip) -> None:
         body = {"network_id": self._any("network", data), "device_owner": owner}
         if ip is not None:
@@ -89,18 +95,27 @@ class CrudMachine(RuleBasedStateMachine):
     @invariant()
     def consistent(self) -> None:
         with self.plugin.engine.connect() as conn:
-            orphans = conn.execute(sa.text(
-                "SELECT count(*) FROM ml2core_ip_allocations a LEFT JOIN ml2core_ports p ON p.id = a.port_id "
-                "WHERE p.id IS NULL")).scalar()
+            orphans = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM ml2core_ip_allocations a "
+                    "LEFT JOIN ml2core_ports p ON p.id = a.port_id WHERE p.id IS NULL"
+                )
+            ).scalar()
             assert orphans == 0
-            lost = conn.execute(sa.text(
-                "SELECT count(*) FROM ml2core_ports p LEFT JOIN ml2core_networks n ON n.id = p.network_id "
-                "WHERE n.id IS NULL")).scalar()
+            lost = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM ml2core_ports p "
+                    "LEFT JOIN ml2core_networks n ON n.id = p.network_id WHERE n.id IS NULL"
+                )
+            ).scalar()
             assert lost == 0
-            stray = conn.execute(sa.text(
-                "SELECT count(*) FROM ml2core_segment_allocations a LEFT JOIN ml2core_network_segments s "
-                "ON s.network_type = a.network_type AND s.segmentation_id = a.segmentation_id "
-                "WHERE s.id IS NULL")).scalar()
+            stray = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM ml2core_segment_allocations a LEFT JOIN ml2core_network_segments s "
+                    "ON s.network_type = a.network_type AND s.segmentation_id = a.segmentation_id "
+                    "WHERE s.id IS NULL"
+                )
+            ).scalar()
             assert stray == 0
         for project in PROJECTS:
             ctx = Context(project)
