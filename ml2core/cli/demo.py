@@ -82,7 +82,7 @@ def run_demo(session: Session, *, keep: bool, dataplane: bool, workdir: str | No
             from ml2core.cli.demo_dataplane import DataplaneDemo
 
             narrator.step(total, total, "Real packets: two namespace hosts, Linux bridge and Open vSwitch")
-            DataplaneDemo(narrator, demo.p, demo.problems).run()
+            DataplaneDemo(narrator, demo.p, demo.problems, demo.conf_path).run()
     finally:
         demo.close()
         if made_dir and not keep:

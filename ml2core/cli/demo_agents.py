@@ -1,9 +1,8 @@
 """What the dataplane demo needs besides the story: prerequisites, backends, an agent pass.
 
-Backends are loaded by entry-point name (``ml2core.dataplane``) and
-configured from an ini file, as ``ml2core-agent`` would; :class:`HostAgent`
-does one agent pass (report state, fetch the host's ports, ``sync``,
-report each port's status) through the ``HostClient`` protocol only.
+The agents are the real ``ml2core-agent`` console script, run once per
+pass with the controllers' configuration file and a host file of their own
+(:class:`AgentProcess`), exactly as an operator runs them.
 """
 
 from __future__ import annotations
@@ -11,19 +10,27 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import FrameType
 from typing import Any
 
-from oslo_config import cfg
-
-from ml2core.api import HostClient
 from ml2core.cli.errors import CliError
-from ml2core.dataplane import DataplaneBackend, SyncReport
+from ml2core.dataplane import DataplaneBackend
 
-__all__ = ["HostAgent", "OwnedExitStack", "check_prerequisites", "load_backend", "sigterm_interrupts"]
+__all__ = [
+    "AgentPass",
+    "AgentProcess",
+    "OwnedExitStack",
+    "agent_command",
+    "check_prerequisites",
+    "sigterm_interrupts",
+    "write_agent_config",
+]
 
 TOOLS = (
     "ip",
@@ -46,6 +53,7 @@ def check_prerequisites() -> None:
             "ml2core demo --dataplane needs root: it creates network namespaces, veth pairs and "
             "private Open vSwitch daemons; run it as root, or run 'ml2core demo' without --dataplane"
         )
+    agent_command()
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         raise CliError(
@@ -74,58 +82,61 @@ def _backend_class(name: str) -> type[DataplaneBackend]:
     return cls
 
 
-def load_backend(name: str, ini: str, confdir: str) -> DataplaneBackend:
-    """A backend by entry-point name, configured from ``ini`` as an agent's config file, initialized."""
-    path = os.path.join(confdir, f"{name}-{len(os.listdir(confdir))}.ini")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(ini)
-    conf = cfg.ConfigOpts()
-    conf(["--config-file", path], project="ml2core-agent", default_config_files=[], default_config_dirs=[])
-    backend = _backend_class(name)()
-    backend.conf = conf
-    backend.initialize()
-    return backend
+@dataclass
+class AgentPass:
+    """What one ``ml2core-agent --once`` run printed and returned."""
+
+    returncode: int
+    log: list[str]
 
 
-class HostAgent:
-    """One pass of a host agent: report, fetch the host's ports, sync, report each port's status."""
+class AgentProcess:
+    """A host agent: the real ``ml2core-agent`` console script, one pass per :meth:`run_once`.
 
-    def __init__(
-        self,
-        client: HostClient,
-        host: str,
-        agent_type: str,
-        configurations: dict[str, Any],
-        backend: DataplaneBackend,
-    ) -> None:
-        self.client = client
+    It reads the controllers' configuration file (the shared database) and
+    its host's own file (``[agent]`` and the backend's options), exactly as
+    an operator would run it on a compute host.
+    """
+
+    def __init__(self, host: str, agent_type: str, backend: str, files: list[str]) -> None:
         self.host = host
         self.agent_type = agent_type
-        self.configurations = configurations
         self.backend = backend
-        self._started = False
+        self.files = files
 
-    def report(self) -> None:
-        """Report this agent's state (alive, mappings, tunnel types)."""
-        self.client.report_state(
-            {
-                "host": self.host,
-                "agent_type": self.agent_type,
-                "binary": "ml2core-demo-agent",
-                "configurations": self.configurations,
-                "start_flag": not self._started,
-            }
+    def run_once(self, timeout: float = 120.0) -> AgentPass:
+        """Run one pass: report state, fetch the host's ports, sync, report statuses."""
+        argv = [agent_command(), "--once"]
+        for path in self.files:
+            argv += ["--config-file", path]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        return AgentPass(result.returncode, lines)
+
+
+def agent_command() -> str:
+    """The ``ml2core-agent`` script installed beside this interpreter (or on PATH)."""
+    beside = os.path.join(os.path.dirname(sys.executable), "ml2core-agent")
+    if os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which("ml2core-agent")
+    if found is None:
+        raise CliError(
+            "ml2core demo --dataplane needs the ml2core-agent command (pip install 'ml2core[agent]')"
         )
-        self._started = True
+    return found
 
-    def sync_once(self) -> SyncReport:
-        """Make the host match its bound ports and report their status."""
-        self.report()
-        items = self.client.get_host_ports(self.host, self.agent_type)
-        report = self.backend.sync(items)
-        for port_id, status in report.port_status.items():
-            self.client.update_port_status(port_id, status, self.host)
-        return report
+
+def write_agent_config(confdir: str, name: str, groups: dict[str, dict[str, Any]]) -> str:
+    """Write an agent's host configuration file; return its path."""
+    path = os.path.join(confdir, f"{name}.conf")
+    with open(path, "w", encoding="utf-8") as handle:
+        for group, values in groups.items():
+            handle.write(f"[{group}]\n")
+            for key, value in values.items():
+                handle.write(f"{key} = {value}\n")
+            handle.write("\n")
+    return path
 
 
 class OwnedExitStack(ExitStack):

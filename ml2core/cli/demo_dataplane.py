@@ -1,11 +1,11 @@
 """``ml2core demo --dataplane``: real packets between two network-namespace hosts (root only).
 
-Each host is a network namespace running two host agents: a Linux bridge
-one (kernel VXLAN) and an Open vSwitch one (a private ``ovsdb-server`` +
-``ovs-vswitchd``, userspace datapath, GENEVE), each an agent pass of
-:mod:`ml2core.cli.demo_agents` over ``LocalHostClient``. VMs are
-namespaces joined to their host by a veth. Everything is removed at the
-end, also after a failure, Ctrl-C or SIGTERM.
+Each host is a network namespace running two host agents, real
+``ml2core-agent`` processes on the demo's database: a Linux bridge one
+(kernel VXLAN) and an Open vSwitch one (a private ``ovsdb-server`` +
+``ovs-vswitchd``, userspace datapath, GENEVE). VMs are namespaces joined
+to their host by a veth. Everything is removed at the end, also after a
+failure, Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from ml2core import Context, LocalHostClient, Ml2Plugin, constants
-from ml2core.cli.demo_agents import HostAgent, OwnedExitStack, load_backend, sigterm_interrupts
+from ml2core import Context, Ml2Plugin, constants
+from ml2core.cli.demo_agents import AgentProcess, OwnedExitStack, sigterm_interrupts, write_agent_config
 from ml2core.cli.narrate import Narrator
 
 __all__ = ["DataplaneDemo"]
@@ -29,15 +29,16 @@ SUBNET = "10.99.0"  # the same on both networks, on purpose: isolation is by seg
 class _Host:
     name: str
     ns: Any
-    agents: list[HostAgent]
+    agents: list[AgentProcess]
 
 
 class DataplaneDemo:
     """Two namespace hosts, two networks, four VMs, pings; then everything removed."""
 
-    def __init__(self, narrator: Narrator, plugin: Ml2Plugin, problems: list[str]) -> None:
+    def __init__(self, narrator: Narrator, plugin: Ml2Plugin, problems: list[str], conf_path: str) -> None:
         self.n = narrator
         self.p = plugin
+        self.conf_path = conf_path
         self.ctx = Context.admin()
         self.problems = problems
         self.networks: dict[str, dict[str, Any]] = {}
@@ -52,6 +53,7 @@ class DataplaneDemo:
             stack.callback(self._delete_resources)
             stack.callback(self.n.lines, ["Removed the namespaces, veths and Open vSwitch daemons."])
             self._build(stack, confdir)
+            self._sync("The agents start (ml2core-agent --once on each host) and report their state")
             vms = self._networks_and_vms(stack)
             self._sync("First agent pass: each agent realizes the ports bound to its host")
             self._pings(vms)
@@ -72,7 +74,6 @@ class DataplaneDemo:
             lb_wire = stack.enter_context(Wire("lbwire", prefix="m2cdemo"))
             ovs_wire = stack.enter_context(Wire("ovswire", prefix="m2cdemo"))
             tick("wires")
-            client = LocalHostClient(self.p)
             for index, letter in enumerate("ab", 1):
                 name = f"dp-host-{letter}"
                 ns = stack.enter_context(NetnsHost(f"host{letter}", prefix="m2cdemo"))
@@ -81,44 +82,35 @@ class DataplaneDemo:
                 sandbox = stack.enter_context(OvsSandbox(ns))
                 ovs_wire.attach(ns, "ul1")
                 sandbox.setup_tunnel_underlay("ul1", f"{ovs_ip}/24")
-                lb = load_backend(
-                    "linuxbridge",
-                    f"[linux_bridge]\nnetns = {ns.name}\n[vxlan]\nlocal_ip = {lb_ip}\n",
+                lb_conf = write_agent_config(
                     confdir,
+                    f"{name}-linuxbridge",
+                    {
+                        "agent": {"host": name, "backend": "linuxbridge", "tunnel_types": "vxlan"},
+                        "linux_bridge": {"netns": ns.name},
+                        "vxlan": {"local_ip": lb_ip},
+                    },
                 )
-                stack.callback(lb.close)
-                ovs = load_backend(
-                    "openvswitch",
-                    f"[ovs]\nlocal_ip = {ovs_ip}\ndatapath_type = netdev\n"
-                    f"ovsdb_connection = {sandbox.db_connection}\novs_rundir = {sandbox.rundir}\n"
-                    f"netns = {ns.name}\n",
+                ovs_conf = write_agent_config(
                     confdir,
-                )
-                stack.callback(ovs.close)
-                agents = [
-                    HostAgent(
-                        client,
-                        name,
-                        constants.AGENT_TYPE_LINUXBRIDGE,
-                        {"interface_mappings": {}, "tunnel_types": ["vxlan"], "tunneling_ip": lb_ip},
-                        lb,
-                    ),
-                    HostAgent(
-                        client,
-                        name,
-                        constants.AGENT_TYPE_OVS,
-                        {
-                            "bridge_mappings": {},
-                            "tunnel_types": ["geneve"],
-                            "tunneling_ip": ovs_ip,
+                    f"{name}-openvswitch",
+                    {
+                        "agent": {"host": name, "backend": "openvswitch", "tunnel_types": "geneve"},
+                        "ovs": {
+                            "local_ip": ovs_ip,
                             "datapath_type": "netdev",
-                            "integration_bridge": "br-int",
+                            "ovsdb_connection": sandbox.db_connection,
+                            "ovs_rundir": sandbox.rundir,
+                            "netns": ns.name,
                         },
-                        ovs,
+                    },
+                )
+                agents = [
+                    AgentProcess(
+                        name, constants.AGENT_TYPE_LINUXBRIDGE, "linuxbridge", [self.conf_path, lb_conf]
                     ),
+                    AgentProcess(name, constants.AGENT_TYPE_OVS, "openvswitch", [self.conf_path, ovs_conf]),
                 ]
-                for agent in agents:
-                    agent.report()
                 self.hosts.append(_Host(name, ns, agents))
                 tick(name)
 
@@ -186,21 +178,16 @@ class DataplaneDemo:
         with self.n.progress(title) as tick:
             for host in self.hosts:
                 for agent in host.agents:
-                    report = agent.sync_once()
-                    rows.append(
-                        [
-                            host.name,
-                            agent.agent_type,
-                            len(report.port_status),
-                            report.changes,
-                            ", ".join(sorted(set(report.port_status.values()))) or "-",
-                            "; ".join(report.errors.values()) or "",
-                        ]
-                    )
-                    tick(f"{host.name[-1]}/{agent.backend.name}")
-                    if report.errors:
-                        self.problems.append(f"{host.name} {agent.agent_type}: {report.errors}")
-        self.n.table(["Host", "Agent", "Ports", "Changes", "Status", "Errors"], rows)
+                    outcome = agent.run_once()
+                    items = self.p.get_host_ports(self.ctx, host.name, agent.agent_type)
+                    statuses = sorted({item["port"]["status"] for item in items})
+                    result = "ok" if outcome.returncode == 0 else f"exit {outcome.returncode}"
+                    rows.append([host.name, agent.agent_type, len(items), ", ".join(statuses) or "-", result])
+                    tick(f"{host.name[-1]}/{agent.backend}")
+                    if outcome.returncode != 0:
+                        last = outcome.log[-1] if outcome.log else "no output"
+                        self.problems.append(f"{host.name} {agent.agent_type}: ml2core-agent failed: {last}")
+        self.n.table(["Host", "Agent", "Ports", "Status", "ml2core-agent --once"], rows)
 
     # -- packets -----------------------------------------------------------------------
     def _pings(self, vms: dict[str, Any]) -> None:
