@@ -14,17 +14,14 @@ and are not part of ml2core's API.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from oslo_config import cfg
 
-from ml2core.exceptions import ConfigError
-
 __all__ = [
     "agent_configurations",
     "agent_label",
-    "apply_vnic_type_prohibit_list",
     "binding_profile",
     "list_opts",
     "string_list",
@@ -42,34 +39,6 @@ def vnic_type_prohibit_list_opt(valid: Sequence[str]) -> cfg.ListOpt:
         f"(valid: {', '.join(valid)}). Prohibiting all of them, or naming another "
         "type, is a configuration error.",
     )
-
-
-def apply_vnic_type_prohibit_list(
-    supported: Sequence[str], prohibited: Iterable[str], option: str
-) -> list[str]:
-    """``supported`` minus ``prohibited``; raise ``ConfigError`` naming ``option`` if invalid.
-
-    An entry that is not in ``supported`` is an error (a typo would otherwise
-    silently prohibit nothing), and so is prohibiting everything (the driver
-    would be loaded for nothing), as in Neutron.
-    """
-    prohibited = list(prohibited)
-    for entry in prohibited:
-        if entry not in supported:
-            raise ConfigError(
-                option=option,
-                entry=entry,
-                reason=f"not a vnic type this driver binds (valid: {', '.join(supported)})",
-            )
-    remaining = [vnic for vnic in supported if vnic not in prohibited]
-    if not remaining:
-        raise ConfigError(
-            option=option,
-            entry=",".join(prohibited),
-            reason="every vnic type of the driver is prohibited; remove the driver from "
-            "[ml2] mechanism_drivers instead",
-        )
-    return remaining
 
 
 def agent_configurations(agent: Mapping[str, Any]) -> dict[str, Any]:

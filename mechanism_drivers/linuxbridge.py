@@ -20,7 +20,6 @@ from typing import Any, Final
 from mechanism_drivers import (
     agent_configurations,
     agent_label,
-    apply_vnic_type_prohibit_list,
     string_list,
     string_mapping,
     vnic_type_prohibit_list_opt,
@@ -69,20 +68,9 @@ class LinuxBridgeMechanismDriver(SimpleAgentMechanismDriverBase):
         ``ConfigError`` if ``vnic_type_prohibit_list`` is not empty.
         """
         self.conf.register_opts(list(OPTS), group=GROUP)
-        self.supported_vnic_types = apply_vnic_type_prohibit_list(
-            SUPPORTED_VNIC_TYPES,
-            getattr(self.conf, GROUP).vnic_type_prohibit_list,
-            f"[{GROUP}] vnic_type_prohibit_list",
+        self.prohibit_vnic_types(
+            getattr(self.conf, GROUP).vnic_type_prohibit_list, option=f"[{GROUP}] vnic_type_prohibit_list"
         )
-
-    @property
-    def connectivity(self) -> str:
-        """``l2``: the driver binds ports without fixed IPs too."""
-        return constants.CONNECTIVITY_L2
-
-    @property
-    def _label(self) -> str:
-        return self.name or "linuxbridge"
 
     def get_allowed_network_types(self, agent: dict[str, Any]) -> Iterable[str]:
         """local, flat, vlan, and vxlan if the agent lists it in ``tunnel_types``."""

@@ -21,7 +21,6 @@ from typing import Any, Final
 from mechanism_drivers import (
     agent_configurations,
     agent_label,
-    apply_vnic_type_prohibit_list,
     binding_profile,
     string_list,
     string_mapping,
@@ -73,7 +72,6 @@ class OpenvswitchMechanismDriver(SimpleAgentMechanismDriverBase):
             },
             supported_vnic_types=SUPPORTED_VNIC_TYPES,
         )
-        self.prohibited_vnic_types: list[str] = []
 
     def initialize(self) -> None:
         """Register ``[OVS_DRIVER]`` on ``self.conf`` and apply the vnic type prohibit list.
@@ -83,21 +81,9 @@ class OpenvswitchMechanismDriver(SimpleAgentMechanismDriverBase):
         every supported one.
         """
         self.conf.register_opts(list(OPTS), group=GROUP)
-        self.prohibited_vnic_types = list(getattr(self.conf, GROUP).vnic_type_prohibit_list)
-        self.supported_vnic_types = apply_vnic_type_prohibit_list(
-            SUPPORTED_VNIC_TYPES,
-            self.prohibited_vnic_types,
-            f"[{GROUP}] vnic_type_prohibit_list",
+        self.prohibit_vnic_types(
+            getattr(self.conf, GROUP).vnic_type_prohibit_list, option=f"[{GROUP}] vnic_type_prohibit_list"
         )
-
-    @property
-    def connectivity(self) -> str:
-        """``l2``: the driver binds ports without fixed IPs too."""
-        return constants.CONNECTIVITY_L2
-
-    @property
-    def _label(self) -> str:
-        return self.name or "openvswitch"
 
     def bind_port(self, context: PortContext) -> None:
         """Bind to the first segment a live Open vSwitch agent on the host reaches.
@@ -112,14 +98,15 @@ class OpenvswitchMechanismDriver(SimpleAgentMechanismDriverBase):
         vnic_type = context.current.get("binding:vnic_type") or constants.VNIC_NORMAL
         if vnic_type in self.prohibited_vnic_types:
             context.decline(
-                f"vnic type {vnic_type} is prohibited by [{GROUP}] vnic_type_prohibit_list of {self._label}"
+                f"vnic type {vnic_type} is prohibited by [{GROUP}] vnic_type_prohibit_list "
+                f"of {self.driver_label}"
             )
             return
         if vnic_type == constants.VNIC_DIRECT and not _has_switchdev(context.current):
             # Without switchdev a VF cannot be represented on the bridge; a
             # legacy-mode VF belongs to the SR-IOV driver.
             context.decline(
-                f"vnic type direct is bound by {self._label} only on a switchdev NIC "
+                f"vnic type direct is bound by {self.driver_label} only on a switchdev NIC "
                 "(hardware offload), and the port's binding:profile capabilities do not "
                 "include switchdev"
             )

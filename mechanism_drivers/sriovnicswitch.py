@@ -28,7 +28,6 @@ from typing import Any, Final
 from mechanism_drivers import (
     agent_configurations,
     agent_label,
-    apply_vnic_type_prohibit_list,
     binding_profile,
     string_mapping,
     vnic_type_prohibit_list_opt,
@@ -115,7 +114,6 @@ class SriovNicSwitchMechanismDriver(SimpleAgentMechanismDriverBase):
             },
             supported_vnic_types=SUPPORTED_VNIC_TYPES,
         )
-        self.prohibited_vnic_types: list[str] = []
 
     def initialize(self) -> None:
         """Register ``[SRIOV_DRIVER]`` on ``self.conf`` and apply the vnic type prohibit list.
@@ -125,21 +123,9 @@ class SriovNicSwitchMechanismDriver(SimpleAgentMechanismDriverBase):
         every supported one.
         """
         self.conf.register_opts(list(OPTS), group=GROUP)
-        self.prohibited_vnic_types = list(getattr(self.conf, GROUP).vnic_type_prohibit_list)
-        self.supported_vnic_types = apply_vnic_type_prohibit_list(
-            SUPPORTED_VNIC_TYPES,
-            self.prohibited_vnic_types,
-            f"[{GROUP}] vnic_type_prohibit_list",
+        self.prohibit_vnic_types(
+            getattr(self.conf, GROUP).vnic_type_prohibit_list, option=f"[{GROUP}] vnic_type_prohibit_list"
         )
-
-    @property
-    def connectivity(self) -> str:
-        """``l2``: the driver binds ports without fixed IPs too."""
-        return constants.CONNECTIVITY_L2
-
-    @property
-    def _label(self) -> str:
-        return self.name or "sriovnicswitch"
 
     # -- binding -----------------------------------------------------------------------
     def bind_port(self, context: PortContext) -> None:
@@ -155,12 +141,13 @@ class SriovNicSwitchMechanismDriver(SimpleAgentMechanismDriverBase):
         vnic_type = port.get("binding:vnic_type") or constants.VNIC_NORMAL
         if vnic_type in self.prohibited_vnic_types:
             context.decline(
-                f"vnic type {vnic_type} is prohibited by [{GROUP}] vnic_type_prohibit_list of {self._label}"
+                f"vnic type {vnic_type} is prohibited by [{GROUP}] vnic_type_prohibit_list "
+                f"of {self.driver_label}"
             )
             return
         if vnic_type not in self.supported_vnic_types:
             context.decline(
-                f"vnic type {vnic_type} is not supported by {self._label} "
+                f"vnic type {vnic_type} is not supported by {self.driver_label} "
                 f"(supported: {', '.join(self.supported_vnic_types)})"
             )
             return
@@ -172,7 +159,7 @@ class SriovNicSwitchMechanismDriver(SimpleAgentMechanismDriverBase):
         if vnic_type == constants.VNIC_DIRECT and SWITCHDEV_CAPABILITY in (profile.get("capabilities") or ()):
             context.decline(
                 "vnic type direct with the switchdev capability is bound by the Open vSwitch "
-                f"driver (hardware offload), not by {self._label}"
+                f"driver (hardware offload), not by {self.driver_label}"
             )
             return
         profile_physnet = profile.get("physical_network")
@@ -230,7 +217,7 @@ class SriovNicSwitchMechanismDriver(SimpleAgentMechanismDriverBase):
         if agent is None:
             if network_type not in SUPPORTED_NETWORK_TYPES:
                 return (
-                    f"network type {network_type} is not supported by {self._label} "
+                    f"network type {network_type} is not supported by {self.driver_label} "
                     f"(it binds {', '.join(SUPPORTED_NETWORK_TYPES)})"
                 )
         else:

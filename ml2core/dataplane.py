@@ -22,13 +22,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ml2core import constants
+
 if TYPE_CHECKING:
     from oslo_config import cfg
 
-__all__ = ["BackendDescription", "DataplaneBackend", "PortInfo", "SyncReport", "tap_device_name"]
+__all__ = [
+    "BackendDescription",
+    "DataplaneBackend",
+    "Endpoint",
+    "PortInfo",
+    "PortSpec",
+    "SyncReport",
+    "parse_port_info",
+    "tap_device_name",
+]
 
 #: One item of ``get_host_ports``.
 PortInfo = dict[str, Any]
+
 
 def tap_device_name(port_id: str) -> str:
     """The host-side device of port ``port_id``: ``tap`` + its first 11 characters (as Neutron).
@@ -38,6 +50,69 @@ def tap_device_name(port_id: str) -> str:
     14 characters, within the kernel's 15.
     """
     return f"tap{port_id[:11]}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A remote tunnel endpoint of a network (an item of ``tunnel_endpoints``)."""
+
+    ip_address: str
+    udp_port: int | None
+    tunnel_type: str | None
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """What a backend needs of one ``port_info``, typed (see :func:`parse_port_info`)."""
+
+    port_id: str
+    network_id: str
+    mac_address: str
+    admin_state_up: bool
+    mtu: int
+    network_type: str
+    physical_network: str | None
+    segmentation_id: int | None
+    vxlan_group: str | None
+    endpoints: tuple[Endpoint, ...]
+
+    @property
+    def tap(self) -> str:
+        """The host-side device name (:func:`tap_device_name`)."""
+        return tap_device_name(self.port_id)
+
+
+def _endpoint(raw: dict[str, Any]) -> Endpoint:
+    port = raw.get("udp_port")
+    return Endpoint(
+        ip_address=str(raw["ip_address"]),
+        udp_port=int(port) if port else None,
+        tunnel_type=str(raw["tunnel_type"]) if raw.get("tunnel_type") else None,
+    )
+
+
+def parse_port_info(info: PortInfo) -> PortSpec:
+    """Read one ``port_info``; raises ``KeyError``/``ValueError``/``TypeError`` when malformed.
+
+    Pure; backends call it for every item they are given and report a
+    malformed one as that port's error.
+    """
+    port = info["port"]
+    network = info.get("network") or {}
+    segment = info["segment"]
+    seg_id = segment.get("segmentation_id")
+    return PortSpec(
+        port_id=str(port["id"]),
+        network_id=str(port.get("network_id") or network["id"]),
+        mac_address=str(port.get("mac_address") or ""),
+        admin_state_up=bool(port.get("admin_state_up", True)),
+        mtu=int(network.get("mtu") or constants.DEFAULT_NETWORK_MTU),
+        network_type=str(segment["network_type"]),
+        physical_network=str(segment["physical_network"]) if segment.get("physical_network") else None,
+        segmentation_id=int(seg_id) if seg_id is not None else None,
+        vxlan_group=str(segment["vxlan_group"]) if segment.get("vxlan_group") else None,
+        endpoints=tuple(_endpoint(e) for e in info.get("tunnel_endpoints") or ()),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from oslo_config import cfg
 from drivers.linuxbridge import config
 from drivers.linuxbridge.desired import Desired, bridge_name, build_desired
 from drivers.linuxbridge.netlink import Netlink
-from drivers.linuxbridge.portinfo import tap_device_name
 from drivers.linuxbridge.probe import probe_kernel
 from drivers.linuxbridge.reconcile import Reconciler, port_of_alias
 from ml2core import constants
-from ml2core.dataplane import BackendDescription, DataplaneBackend, PortInfo, SyncReport
+from ml2core.dataplane import BackendDescription, DataplaneBackend, PortInfo, SyncReport, tap_device_name
 from ml2core.exceptions import DataplaneError
 
 __all__ = ["LinuxBridgeBackend"]

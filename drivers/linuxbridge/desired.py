@@ -13,9 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from drivers.linuxbridge.config import LinuxBridgeSettings
-from drivers.linuxbridge.portinfo import PortSpec, parse_port_info
 from ml2core import constants
-from ml2core.dataplane import PortInfo
+from ml2core.dataplane import PortInfo, PortSpec, parse_port_info
 
 __all__ = [
     "Desired",

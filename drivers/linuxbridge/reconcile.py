@@ -20,8 +20,8 @@ from typing import Any
 
 from drivers.linuxbridge.desired import Desired, NetworkSpec, VlanSpec, VxlanSpec
 from drivers.linuxbridge.netlink import Link, Netlink, NetlinkFailure
-from drivers.linuxbridge.portinfo import PortSpec
 from ml2core import constants
+from ml2core.dataplane import PortSpec
 
 __all__ = ["PORT_ALIAS_PREFIX", "Outcome", "Reconciler", "port_of_alias"]
 

@@ -23,9 +23,8 @@ from drivers.openvswitch.links import HostLinks
 from drivers.openvswitch.ofctl import OpenFlow
 from drivers.openvswitch.ovsdb import Command, Ovsdb, OvsState
 from drivers.openvswitch.plan import plan_ovsdb
-from drivers.openvswitch.portinfo import parse_port_info
 from ml2core import constants
-from ml2core.dataplane import BackendDescription, DataplaneBackend, PortInfo, SyncReport
+from ml2core.dataplane import BackendDescription, DataplaneBackend, PortInfo, SyncReport, parse_port_info
 from ml2core.exceptions import DataplaneError
 
 __all__ = ["OpenvswitchBackend"]

@@ -16,9 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from drivers.openvswitch.config import OvsSettings
-from drivers.openvswitch.portinfo import PortSpec, parse_port_info
 from ml2core import constants
-from ml2core.dataplane import PortInfo
+from ml2core.dataplane import PortInfo, PortSpec, parse_port_info
 
 __all__ = [
     "DEAD_VLAN",

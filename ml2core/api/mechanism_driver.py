@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ml2core import constants
+from ml2core.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from oslo_config import cfg
@@ -175,6 +176,37 @@ class AgentMechanismDriverBase(MechanismDriver):
         self.agent_type = agent_type
         #: The ``binding:vnic_type`` values this driver binds.
         self.supported_vnic_types = list(supported_vnic_types)
+        #: The vnic types an operator prohibited (see :meth:`prohibit_vnic_types`).
+        self.prohibited_vnic_types: list[str] = []
+
+    def prohibit_vnic_types(self, prohibited: Iterable[str], *, option: str) -> None:
+        """Stop binding the vnic types an operator prohibits (Neutron's ``vnic_type_prohibit_list``).
+
+        Call from ``initialize()`` with the option's value; ``option`` names
+        it (``[OVS_DRIVER] vnic_type_prohibit_list``) in errors. A type the
+        driver does not bind (a typo would otherwise prohibit nothing) and
+        prohibiting every type (the driver would be loaded for nothing) raise
+        ``ConfigError``.
+        """
+        wanted = [str(v) for v in prohibited]
+        for entry in wanted:
+            if entry not in self.supported_vnic_types:
+                raise ConfigError(
+                    option=option,
+                    entry=entry,
+                    reason="not a vnic type this driver binds "
+                    f"(valid: {', '.join(self.supported_vnic_types)})",
+                )
+        remaining = [v for v in self.supported_vnic_types if v not in wanted]
+        if not remaining:
+            raise ConfigError(
+                option=option,
+                entry=",".join(wanted),
+                reason="every vnic type of the driver is prohibited; remove the driver from "
+                "[ml2] mechanism_drivers instead",
+            )
+        self.prohibited_vnic_types = wanted
+        self.supported_vnic_types = remaining
 
     def initialize(self) -> None:
         """Nothing to prepare by default."""
@@ -184,7 +216,8 @@ class AgentMechanismDriverBase(MechanismDriver):
         return constants.CONNECTIVITY_L2
 
     @property
-    def _label(self) -> str:
+    def driver_label(self) -> str:
+        """How decline reasons name this driver: its entry-point name, else its class name."""
         return self.name or type(self).__name__
 
     def bind_port(self, context: PortContext) -> None:
@@ -192,7 +225,7 @@ class AgentMechanismDriverBase(MechanismDriver):
         vnic_type = context.current.get("binding:vnic_type", constants.VNIC_NORMAL)
         if vnic_type not in self.supported_vnic_types:
             context.decline(
-                f"vnic type {vnic_type} is not supported by {self._label} "
+                f"vnic type {vnic_type} is not supported by {self.driver_label} "
                 f"(supported: {', '.join(self.supported_vnic_types)})"
             )
             return
@@ -211,7 +244,7 @@ class AgentMechanismDriverBase(MechanismDriver):
                 reasons.append(
                     self.explain_segment_for_agent(segment, agent)
                     or f"segment {segment.get('id')} ({segment.get('network_type')}) was "
-                    f"refused by {self._label} for {_agent_label(agent)}"
+                    f"refused by {self.driver_label} for {_agent_label(agent)}"
                 )
         context.decline("; ".join(reasons) or f"no segment to bind on host {context.host}")
 

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from drivers.linuxbridge.portinfo import tap_device_name as lb_tap_name
-from drivers.openvswitch.portinfo import tap_device_name as ovs_tap_name
+from ml2core.dataplane import tap_device_name as backends_tap_name
 from ml2core.testing.hosts import (
     ContinuousPing,
     HostLab,
@@ -115,7 +114,7 @@ def test_packet_capture_records_the_packets_seen_on_an_interface(host_lab: HostL
 def test_tap_device_name_is_the_one_the_backends_plug() -> None:
     port_id = "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
 
-    assert tap_device_name(port_id) == lb_tap_name(port_id) == ovs_tap_name(port_id) == "tap5d4c3b2a-1f"
+    assert tap_device_name(port_id) == backends_tap_name(port_id) == "tap5d4c3b2a-1f"
 
 
 def test_continuous_ping_counts_replies_and_losses(host_lab: HostLab) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drivers.linuxbridge import LinuxBridgeBackend
-from drivers.linuxbridge.portinfo import tap_device_name
 from drivers.openvswitch import OpenvswitchBackend
+from ml2core.dataplane import tap_device_name
 from ml2core.testing.config import make_conf
 from ml2core.testing.hosts import HostLab, NetnsHost, OvsSandbox, VmNamespace, Wire
 
