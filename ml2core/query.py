@@ -140,6 +140,34 @@ def page(
     return stmt
 
 
+def listing(
+    session: Session,
+    stmt: sa.Select[Any],
+    attrs: Mapping[str, Attr],
+    id_column: Any,
+    visible: Callable[[sa.Select[Any]], sa.Select[Any]],
+    not_found: Callable[[str], NotFound],
+    *,
+    is_admin: bool,
+    filters: object,
+    sorts: object,
+    limit: object,
+    marker: object,
+) -> sa.Select[Any]:
+    """``stmt`` restricted to what the caller sees, filtered, sorted and paged."""
+    stmt = apply_filters(visible(stmt), attrs, filters, is_admin=is_admin)
+    return page(
+        session,
+        stmt,
+        id_column,
+        parse_sorts(sorts, attrs, is_admin=is_admin),
+        limit,
+        marker,
+        visible,
+        not_found,
+    )
+
+
 def select_fields(item: dict[str, Any], fields: object) -> dict[str, Any]:
     """Keep only ``fields`` (all when ``None`` or empty)."""
     if fields is None:

@@ -20,7 +20,7 @@ from ml2core.exceptions import (
     NetworkInUse,
     NetworkNotFound,
 )
-from ml2core.query import Attr, apply_filters, page, parse_sorts, select_fields
+from ml2core.query import Attr, listing, select_fields
 from ml2core.services import segments as seg_db
 from ml2core.validation import boolean, check_keys, integer, new_id, string, unwrap
 
@@ -214,17 +214,18 @@ class NetworkService:
         def run(c: Context) -> list[dict[str, Any]]:
             session = c.session
             assert session is not None
-            stmt = visible_networks(c, sa.select(Network))
-            stmt = apply_filters(stmt, ATTRS, filters, is_admin=c.is_admin)
-            stmt = page(
+            stmt = listing(
                 session,
-                stmt,
+                sa.select(Network),
+                ATTRS,
                 Network.id,
-                parse_sorts(sorts, ATTRS, is_admin=c.is_admin),
-                limit,
-                marker,
                 lambda s: visible_networks(c, s),
                 lambda m: NetworkNotFound(network_id=m, field="marker"),
+                is_admin=c.is_admin,
+                filters=filters,
+                sorts=sorts,
+                limit=limit,
+                marker=marker,
             )
             return self.to_dicts(c, list(session.execute(stmt).scalars()))
 

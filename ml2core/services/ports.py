@@ -15,7 +15,7 @@ from ml2core.core import Core
 from ml2core.db.models import Network, Port, PortBinding, PortBindingLevel
 from ml2core.exceptions import InvalidInput, MacAddressInUse, MechanismDriverError, PortNotFound
 from ml2core.ipam import macs, port_ips
-from ml2core.query import Attr, apply_filters, page, parse_sorts, select_fields
+from ml2core.query import Attr, listing, select_fields
 from ml2core.services.port_views import PortViews, levels_of
 from ml2core.validation import boolean, check_keys, new_id, string, unwrap
 
@@ -149,16 +149,18 @@ class PortService:
         def run(c: Context) -> list[dict[str, Any]]:
             session = c.session
             assert session is not None
-            stmt = apply_filters(visible_ports(c, sa.select(Port)), ATTRS, filters, is_admin=c.is_admin)
-            stmt = page(
+            stmt = listing(
                 session,
-                stmt,
+                sa.select(Port),
+                ATTRS,
                 Port.id,
-                parse_sorts(sorts, ATTRS, is_admin=c.is_admin),
-                limit,
-                marker,
                 lambda s: visible_ports(c, s),
                 lambda m: PortNotFound(port_id=m, field="marker"),
+                is_admin=c.is_admin,
+                filters=filters,
+                sorts=sorts,
+                limit=limit,
+                marker=marker,
             )
             return [self.views.port_dict(c, r) for r in session.execute(stmt).unique().scalars()]
 

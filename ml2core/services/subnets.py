@@ -16,7 +16,7 @@ from ml2core.core import Core
 from ml2core.db.models import IpAllocation, IpAllocationPool, Network, Port, Subnet
 from ml2core.exceptions import InvalidInput, MechanismDriverError, SubnetInUse, SubnetNotFound
 from ml2core.ipam import subnets as ipam
-from ml2core.query import Attr, apply_filters, page, parse_sorts, select_fields
+from ml2core.query import Attr, listing, select_fields
 from ml2core.services import segments as seg_db
 from ml2core.services.networks import NetworkService
 from ml2core.validation import boolean, check_keys, integer, new_id, string, unwrap
@@ -140,16 +140,18 @@ class SubnetService:
         def run(c: Context) -> list[dict[str, Any]]:
             session = c.session
             assert session is not None
-            stmt = apply_filters(visible_subnets(c, sa.select(Subnet)), ATTRS, filters, is_admin=c.is_admin)
-            stmt = page(
+            stmt = listing(
                 session,
-                stmt,
+                sa.select(Subnet),
+                ATTRS,
                 Subnet.id,
-                parse_sorts(sorts, ATTRS, is_admin=c.is_admin),
-                limit,
-                marker,
                 lambda s: visible_subnets(c, s),
                 lambda m: SubnetNotFound(subnet_id=m, field="marker"),
+                is_admin=c.is_admin,
+                filters=filters,
+                sorts=sorts,
+                limit=limit,
+                marker=marker,
             )
             return [self._dict(c, r) for r in session.execute(stmt).scalars()]
 
