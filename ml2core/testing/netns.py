@@ -7,9 +7,10 @@ parallel. Only loopback and namespaces made here carry test traffic: the
 root namespace is never changed.
 
 All helpers shell out to ``ip``, ``ethtool``, ``ping`` and ``tcpdump``
-(iproute2, ethtool, iputils-ping, tcpdump) and need root. They are plain
-classes, independent of pytest; ``ml2core.testing.hosts`` adds the pytest
-fixtures.
+(iproute2, ethtool, iputils-ping, tcpdump) and need root; the ping and
+capture helpers live in :mod:`ml2core.testing.traffic` and are re-exported
+here. They are plain classes, independent of pytest;
+``ml2core.testing.hosts`` adds the pytest fixtures.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ from __future__ import annotations
 import atexit
 import re
 import secrets
-import signal
 import subprocess
-import tempfile
 import threading
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from types import TracebackType
-from typing import IO
 
 from ml2core import dataplane
+from ml2core.testing._commands import HostError, run_command
+from ml2core.testing.traffic import ContinuousPing, PacketCapture, PingResult, ping, wait_for_ping
 
 __all__ = [
     "ContinuousPing",
@@ -52,10 +50,6 @@ _live_namespaces: set[str] = set()
 _live_lock = threading.Lock()
 
 
-class HostError(RuntimeError):
-    """A command that set up or inspected a test host failed (stderr in the message)."""
-
-
 def tap_device_name(port_id: str) -> str:
     """The host-side device name Neutron-style backends expect for a port: ``tap`` + 11 characters of its ID.
 
@@ -71,34 +65,9 @@ def unique_tag(length: int = 6) -> str:
     return secrets.token_hex((length + 1) // 2)[:length]
 
 
-def _run(
-    argv: Sequence[str],
-    *,
-    check: bool = True,
-    timeout: float = 30.0,
-    input_text: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    try:
-        proc = subprocess.run(
-            list(argv),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            input=input_text,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise HostError(f"{' '.join(argv)}: timed out after {timeout} s") from exc
-    if check and proc.returncode != 0:
-        raise HostError(
-            f"{' '.join(argv)}: exit {proc.returncode}: {proc.stderr.strip() or proc.stdout.strip()}"
-        )
-    return proc
-
-
 def _delete_netns(name: str) -> None:
     # `ip netns del` returns at once; the kernel tears devices down asynchronously.
-    _run(["ip", "netns", "del", name], check=False)
+    run_command(["ip", "netns", "del", name], check=False)
     with _live_lock:
         _live_namespaces.discard(name)
 
@@ -141,7 +110,7 @@ class NetnsHost:
         """Create the namespace and bring its loopback up."""
         if self._created:
             return self
-        _run(["ip", "netns", "add", self.name])
+        run_command(["ip", "netns", "add", self.name])
         with _live_lock:
             _live_namespaces.add(self.name)
         self._created = True
@@ -168,7 +137,7 @@ class NetnsHost:
         input_text: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run a command inside the namespace (``ip netns exec``)."""
-        return _run(
+        return run_command(
             ["ip", "netns", "exec", self.name, *argv],
             check=check,
             timeout=timeout,
@@ -177,13 +146,13 @@ class NetnsHost:
 
     def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """``ip -n <ns> ARGS``."""
-        return _run(["ip", "-n", self.name, *args], check=check)
+        return run_command(["ip", "-n", self.name, *args], check=check)
 
     def ip_batch(self, commands: Iterable[str]) -> None:
         """Several ``ip`` commands in one process (``ip -n <ns> -batch -``)."""
         text = "".join(f"{line}\n" for line in commands)
         if text:
-            _run(["ip", "-n", self.name, "-batch", "-"], input_text=text)
+            run_command(["ip", "-n", self.name, "-batch", "-"], input_text=text)
 
     def sysctl(self, key: str, value: str | int) -> None:
         """Set a per-namespace sysctl (``net.*``)."""
@@ -237,7 +206,7 @@ class NetnsHost:
 
     def fdb_destinations(self, ifname: str, mac: str = "00:00:00:00:00:00") -> set[str]:
         """Remote destinations of ``mac`` FDB entries on a VXLAN device."""
-        out = _run(["bridge", "-n", self.name, "fdb", "show", "dev", ifname]).stdout
+        out = run_command(["bridge", "-n", self.name, "fdb", "show", "dev", ifname]).stdout
         return {m.group(1) for m in re.finditer(rf"^{re.escape(mac)} dst (\S+)", out, re.M)}
 
     def __repr__(self) -> str:
@@ -416,227 +385,6 @@ class VmNamespace:
 
     def __repr__(self) -> str:
         return f"VmNamespace({self.ns.name!r}, tap={self.tap!r}, {self.address})"
-
-
-@dataclass(frozen=True)
-class PingResult:
-    """Outcome of one ``ping`` run."""
-
-    ok: bool
-    transmitted: int
-    received: int
-    elapsed: float
-    output: str
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-
-def ping(
-    netns: str,
-    address: str,
-    *,
-    count: int = 1,
-    deadline: float = 2.0,
-    interval: float = 0.2,
-    size: int | None = None,
-    dont_fragment: bool = False,
-) -> PingResult:
-    """Ping ``address`` from namespace ``netns``; blocks at most ``deadline`` s.
-
-    ``ok`` means every one of the ``count`` echoes was answered (no
-    duplicates tolerated as success: iputils exits 0 then too, so the
-    counts are checked). ``size`` is the ICMP payload; with
-    ``dont_fragment`` the packet must fit the path MTU (``-M do``).
-    """
-    argv = [
-        "ip",
-        "netns",
-        "exec",
-        netns,
-        "ping",
-        "-n",
-        "-q",
-        "-c",
-        str(count),
-        "-i",
-        str(interval),
-        "-w",
-        f"{deadline:g}",
-        "-W",
-        f"{deadline:g}",
-    ]
-    if size is not None:
-        argv += ["-s", str(size)]
-    if dont_fragment:
-        argv += ["-M", "do"]
-    argv.append(address)
-    start = time.monotonic()
-    proc = _run(argv, check=False, timeout=deadline + 10)
-    elapsed = time.monotonic() - start
-    output = proc.stdout + proc.stderr
-    match = re.search(r"(\d+) packets transmitted, (\d+) received", output)
-    sent, got = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-    ok = proc.returncode == 0 and got >= count and "duplicates" not in output
-    return PingResult(ok=ok, transmitted=sent, received=got, elapsed=elapsed, output=output)
-
-
-def wait_for_ping(
-    netns: str,
-    address: str,
-    *,
-    timeout: float = 8.0,
-    count: int = 1,
-    size: int | None = None,
-    dont_fragment: bool = False,
-) -> PingResult:
-    """Retry :func:`ping` until it succeeds or ``timeout`` s have passed.
-
-    The first packets over a fresh bridge or tunnel can take about a
-    second (link watch, ARP, OVS tunnel neighbour resolution). Returns the
-    last result; check ``.ok``.
-    """
-    end = time.monotonic() + timeout
-    result = ping(netns, address, count=count, deadline=1.0, size=size, dont_fragment=dont_fragment)
-    while not result.ok and time.monotonic() < end:
-        remaining = max(0.5, min(2.0, end - time.monotonic()))
-        result = ping(netns, address, count=count, deadline=remaining, size=size, dont_fragment=dont_fragment)
-    return result
-
-
-class ContinuousPing:
-    """A ping running for the duration of a ``with`` (e.g. across an agent restart).
-
-    Starts ``ping -i <interval>`` from ``netns`` on ``__enter__``; on
-    ``__exit__`` stops it (SIGINT, so it prints its summary) and fills
-    :attr:`transmitted`, :attr:`received` and :attr:`lost`. Start it once
-    the path works (see :func:`wait_for_ping`): losses then mean a
-    disruption.
-    """
-
-    def __init__(self, netns: str, address: str, *, interval: float = 0.05) -> None:
-        self.netns = netns
-        self.address = address
-        self.interval = interval
-        self.transmitted = 0
-        self.received = 0
-        self.output = ""
-        self._proc: subprocess.Popen[str] | None = None
-
-    @property
-    def lost(self) -> int:
-        """Echo requests without a reply."""
-        return self.transmitted - self.received
-
-    def __enter__(self) -> ContinuousPing:
-        argv = ["ip", "netns", "exec", self.netns, "ping", "-n", "-i", f"{self.interval:g}", self.address]
-        self._proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        proc = self._proc
-        if proc is None:
-            return
-        self._proc = None
-        # The last request may still be in flight: give it one round trip's time.
-        time.sleep(min(0.2, 4 * self.interval))
-        proc.send_signal(signal.SIGINT)
-        try:
-            self.output, _ = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            self.output, _ = proc.communicate()
-        match = re.search(r"(\d+) packets transmitted, (\d+) received", self.output)
-        if match:
-            self.transmitted, self.received = int(match.group(1)), int(match.group(2))
-
-
-class PacketCapture:
-    """``tcpdump`` on one interface of a namespace, for the duration of a ``with``.
-
-    ``__enter__`` returns once tcpdump is listening. After the block,
-    :attr:`lines` holds one line per captured packet (link-level headers
-    included, ``-e``), so a test can assert a VLAN tag or a VNI.
-    """
-
-    def __init__(self, netns: str, interface: str, bpf_filter: str = "", *, count: int = 20) -> None:
-        self.netns = netns
-        self.interface = interface
-        self.bpf_filter = bpf_filter
-        self.count = count
-        self.lines: list[str] = []
-        self._proc: subprocess.Popen[str] | None = None
-        self._stderr: IO[str] | None = None
-
-    def __enter__(self) -> PacketCapture:
-        argv = [
-            "ip",
-            "netns",
-            "exec",
-            self.netns,
-            "tcpdump",
-            "-l",
-            "-nn",
-            "-e",
-            "-U",
-            "-c",
-            str(self.count),
-            "-i",
-            self.interface,
-        ]
-        if self.bpf_filter:
-            argv += self.bpf_filter.split()
-        # tcpdump says "listening on" (stderr) once its filter is attached;
-        # a file, not a pipe, so the banner can be polled without buffering games.
-        self._stderr = tempfile.TemporaryFile(mode="w+")
-        self._proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
-        end = time.monotonic() + 5.0
-        while "listening on" not in self._banner():
-            if time.monotonic() > end or self._proc.poll() is not None:
-                banner = self._banner()
-                self._stop()
-                raise HostError(f"tcpdump on {self.netns}/{self.interface} did not start: {banner}")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop()
-
-    def _banner(self) -> str:
-        if self._stderr is None:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read()
-
-    def _stop(self) -> None:
-        proc = self._proc
-        if proc is None:
-            return
-        self._proc = None
-        # Give in-flight packets a moment to be printed before stopping.
-        try:
-            out, _ = proc.communicate(timeout=0.3)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            try:
-                out, _ = proc.communicate(timeout=3)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, _ = proc.communicate()
-        self.lines = [line for line in out.splitlines() if line.strip()]
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
 
 
 def link_kind_unavailable(kind: str, **attrs: str) -> str | None:

@@ -20,7 +20,8 @@ import threading
 import time
 from types import TracebackType
 
-from ml2core.testing.netns import HostError, NetnsHost, _run, pid_running
+from ml2core.testing._commands import HostError, run_command
+from ml2core.testing.netns import NetnsHost, pid_running
 
 __all__ = ["OVS_SCHEMA", "OvsSandbox", "ovs_unavailable"]
 
@@ -116,7 +117,7 @@ class OvsSandbox:
         while True:
             if proc.poll() is not None:
                 raise HostError(f"{what} exited with {proc.returncode}; see {self.rundir}")
-            if _run(check, check=False, timeout=5).returncode == 0:
+            if run_command(check, check=False, timeout=5).returncode == 0:
                 return
             if time.monotonic() > end:
                 raise HostError(f"{what} did not become ready; see {self.rundir}")
@@ -128,7 +129,7 @@ class OvsSandbox:
             _live.add(self)
         try:
             db = os.path.join(self.rundir, "conf.db")
-            _run(["ovsdb-tool", "create", db, OVS_SCHEMA])
+            run_command(["ovsdb-tool", "create", db, OVS_SCHEMA])
             self._db = self._spawn(
                 "ovsdb-server",
                 db,
@@ -163,7 +164,7 @@ class OvsSandbox:
     def _stop(self, proc: subprocess.Popen[bytes] | None, ctl: str, *exit_args: str) -> None:
         if proc is None or proc.poll() is not None:
             return
-        _run(["ovs-appctl", "-t", f"{self.rundir}/{ctl}", "exit", *exit_args], check=False, timeout=5)
+        run_command(["ovs-appctl", "-t", f"{self.rundir}/{ctl}", "exit", *exit_args], check=False, timeout=5)
         try:
             proc.wait(timeout=3)
         except subprocess.TimeoutExpired:
@@ -212,17 +213,17 @@ class OvsSandbox:
 
     def vsctl(self, *args: str, check: bool = True) -> str:
         """``ovs-vsctl`` against this instance; returns stdout."""
-        proc = _run(["ovs-vsctl", f"--db={self.db_connection}", "--timeout=10", *args], check=check)
+        proc = run_command(["ovs-vsctl", f"--db={self.db_connection}", "--timeout=10", *args], check=check)
         return proc.stdout
 
     def ofctl(self, command: str, bridge: str, *args: str, check: bool = True) -> str:
         """``ovs-ofctl COMMAND <bridge's mgmt socket> ARGS``; returns stdout."""
-        proc = _run(["ovs-ofctl", command, self.mgmt_target(bridge), *args], check=check)
+        proc = run_command(["ovs-ofctl", command, self.mgmt_target(bridge), *args], check=check)
         return proc.stdout
 
     def appctl(self, *args: str, check: bool = True) -> str:
         """``ovs-appctl`` to this instance's ``ovs-vswitchd``; returns stdout."""
-        proc = _run(["ovs-appctl", "-t", f"{self.rundir}/ovs-vswitchd.ctl", *args], check=check)
+        proc = run_command(["ovs-appctl", "-t", f"{self.rundir}/ovs-vswitchd.ctl", *args], check=check)
         return proc.stdout
 
     def add_bridge(self, name: str, *, datapath_type: str = "netdev", fail_mode: str = "standalone") -> None:
