@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ml2core.binding.dynamic import DynamicSegments
     from ml2core.binding.engine import BindingEngine, Outcome
 
+LOG = logging.getLogger(__name__)
 BINDING_KEYS = ("binding:host_id", "binding:vnic_type", "binding:profile")
 CREATE_KEYS = {
     "name",
@@ -224,11 +226,20 @@ class PortService:
         self.core.publish(constants.PORT, constants.AFTER_CREATE, ctx, port_id, None, result)
         if result["binding:host_id"]:
             bound = self.engine.bind(port_id, snapshot=Snapshot(result, network[0], network[1], revision=0))
-            result = bound if bound is not None else self._reload(plain, port_id)
+            result = bound if bound is not None else self._reload(plain, port_id, result)
         return policy.strip_admin_view(ctx, result)
 
-    def _reload(self, ctx: Context, port_id: str) -> dict[str, Any]:
-        return self.core.read("get_port", ctx, lambda c: self.views.port_dict(c, self.load(c, port_id)))
+    def _reload(self, ctx: Context, port_id: str, committed: dict[str, Any]) -> dict[str, Any]:
+        """The port as stored now; ``committed`` (what this call wrote) if another call deleted it meanwhile.
+
+        The caller's change did commit, so it is not an error (as Neutron
+        answers a port deleted while it was being bound).
+        """
+        try:
+            return self.core.read("get_port", ctx, lambda c: self.views.port_dict(c, self.load(c, port_id)))
+        except PortNotFound:
+            LOG.info("port %s was deleted while it was being bound", port_id)
+            return committed
 
     def _insert(
         self, ctx: Context, port_id: str, network_id: str, project_id: str, mac: str | None, **attrs: Any
@@ -355,7 +366,7 @@ class PortService:
         if errors:
             raise MechanismDriverError(method="update_port_postcommit", errors=errors, committed=True)
         if result is None:
-            result = self._reload(plain, port_id)
+            result = self._reload(plain, port_id, current)
         return policy.strip_admin_view(ctx, result)
 
     def _apply_binding(self, ctx: Context, row: Port, binding: dict[str, Any], levels: list[Any]) -> bool:

@@ -219,6 +219,32 @@ def test_port_changed_during_binding_discards_attempt_and_its_dynamic_segment(hi
     assert _allocations(plugin, "vlan") == []
 
 
+@pytest.mark.parametrize("via", ["create", "update"])
+def test_port_deleted_during_binding_returns_the_committed_port(hier, via) -> None:
+    plugin, net = hier
+    created: dict = {}
+
+    def delete_meanwhile(driver, context):
+        if driver == "vlan_binder":
+            testmech.BIND_HOOK.clear()
+            plugin.delete_port(ADMIN, context.current["id"])
+            created["deleted"] = context.current["id"]
+
+    if via == "create":
+        testmech.BIND_HOOK.append(delete_meanwhile)
+        result = plugin.create_port(ADMIN, {"network_id": net["id"], "binding:host_id": "h1"})
+    else:
+        port = plugin.create_port(ADMIN, {"network_id": net["id"]})
+        testmech.BIND_HOOK.append(delete_meanwhile)
+        result = plugin.update_port(ADMIN, port["id"], {"binding:host_id": "h1"})
+    assert created["deleted"] == result["id"]
+    assert result["binding:host_id"] == "h1"
+    assert result["binding:vif_type"] == "unbound"
+    assert plugin.get_ports(ADMIN) == []
+    assert _dynamic(plugin) == []
+    assert _allocations(plugin, "vlan") == []
+
+
 def test_binding_gives_up_after_max_bind_tries(make_plugin) -> None:
     plugin = make_plugin(
         **_config(
