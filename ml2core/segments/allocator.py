@@ -75,15 +75,53 @@ def subtract_ranges(
     return tuple(result)
 
 
-def _insert_ignore(session: Session) -> sa.Insert:
+def _key(name: str) -> sa.BindParameter[object]:
+    return sa.bindparam(name)
+
+
+_KEY_MATCH = (
+    _T.c.network_type == _key("nt"),
+    _T.c.physical_network == _key("pn"),
+)
+_VALUES = {"network_type": _key("nt"), "physical_network": _key("pn"), "segmentation_id": _key("sid")}
+# Statements built once and reused: building a statement costs more than
+# running it on SQLite, and a reused one keeps its compiled-SQL cache key.
+_CLAIM: dict[str, sa.Insert] = {
+    "sqlite": sqlite.insert(_T).on_conflict_do_nothing().values(_VALUES).returning(_T.c.segmentation_id),
+    "postgresql": postgresql.insert(_T)
+    .on_conflict_do_nothing()
+    .values(_VALUES)
+    .returning(_T.c.segmentation_id),
+    "mysql": sa.insert(_T).prefix_with("IGNORE").values(_VALUES).returning(_T.c.segmentation_id),
+}
+_CLAIM["mariadb"] = _CLAIM["mysql"]
+_RELEASE = sa.delete(_T).where(*_KEY_MATCH, _T.c.segmentation_id == _key("sid"))
+_IS_ALLOCATED = sa.select(_T.c.segmentation_id).where(*_KEY_MATCH, _T.c.segmentation_id == _key("sid"))
+
+
+def _gap_read(batch: int) -> sa.Select[int]:
+    return (
+        sa.select(_T.c.segmentation_id)
+        .where(*_KEY_MATCH, _T.c.segmentation_id >= _key("low"), _T.c.segmentation_id <= _key("high"))
+        .order_by(_T.c.segmentation_id)
+        .limit(batch)
+    )
+
+
+_GAP_READS: dict[int, sa.Select[int]] = {}
+_batch = _FIRST_BATCH
+while _batch < _MAX_BATCH:
+    _GAP_READS[_batch] = _gap_read(_batch)
+    _batch *= 4
+_GAP_READS[_MAX_BATCH] = _gap_read(_MAX_BATCH)
+
+
+def _claim_stmt(session: Session) -> sa.Insert:
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        return sqlite.insert(_T).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(_T).on_conflict_do_nothing()
-    if dialect in ("mysql", "mariadb"):
-        return sa.insert(_T).prefix_with("IGNORE")
-    raise NotImplementedError(f"no duplicate-safe INSERT for {dialect}")
+    try:
+        return _CLAIM[dialect]
+    except KeyError:
+        raise NotImplementedError(f"no duplicate-safe INSERT for {dialect}") from None
 
 
 def claim(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
@@ -101,41 +139,19 @@ def claim(session: Session, network_type: str, physical_network: str, segmentati
             raise ValueError(f"{name} {value[:80]!r} is longer than {limit} characters")
     # RETURNING rather than rowcount: psycopg reports -1 for this statement,
     # and the three databases all return nothing for an ignored row.
-    stmt = (
-        _insert_ignore(session)
-        .values(
-            network_type=network_type,
-            physical_network=physical_network,
-            segmentation_id=segmentation_id,
-        )
-        .returning(_T.c.segmentation_id)
-    )
-    return session.execute(stmt).first() is not None
+    params = {"nt": network_type, "pn": physical_network, "sid": segmentation_id}
+    return session.connection().execute(_claim_stmt(session), params).first() is not None
 
 
 def release(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
     """Delete the allocation row; False if it was not allocated."""
-    result = session.execute(
-        sa.delete(_T).where(
-            _T.c.network_type == network_type,
-            _T.c.physical_network == physical_network,
-            _T.c.segmentation_id == segmentation_id,
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    params = {"nt": network_type, "pn": physical_network, "sid": segmentation_id}
+    return bool(session.connection().execute(_RELEASE, params).rowcount)
 
 
 def is_allocated(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
-    return (
-        session.execute(
-            sa.select(_T.c.segmentation_id).where(
-                _T.c.network_type == network_type,
-                _T.c.physical_network == physical_network,
-                _T.c.segmentation_id == segmentation_id,
-            )
-        ).first()
-        is not None
-    )
+    params = {"nt": network_type, "pn": physical_network, "sid": segmentation_id}
+    return session.connection().execute(_IS_ALLOCATED, params).first() is not None
 
 
 def next_gap(session: Session, network_type: str, physical_network: str, after: int, high: int) -> int | None:
@@ -152,22 +168,10 @@ def next_gap(session: Session, network_type: str, physical_network: str, after: 
     """
     expected = after
     batch = _FIRST_BATCH
+    conn = session.connection()
     while expected <= high:
-        taken = (
-            session.execute(
-                sa.select(_T.c.segmentation_id)
-                .where(
-                    _T.c.network_type == network_type,
-                    _T.c.physical_network == physical_network,
-                    _T.c.segmentation_id >= expected,
-                    _T.c.segmentation_id <= high,
-                )
-                .order_by(_T.c.segmentation_id)
-                .limit(batch)
-            )
-            .scalars()
-            .all()
-        )
+        params = {"nt": network_type, "pn": physical_network, "low": expected, "high": high}
+        taken = conn.execute(_GAP_READS[batch], params).scalars().all()
         for value in taken:
             if int(value) != expected:
                 return expected

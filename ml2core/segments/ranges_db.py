@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -14,22 +14,26 @@ if TYPE_CHECKING:
     from ml2core.api.type_driver import TypeDriver
 
 
-def stored_ranges(session: Session, network_type: str) -> list[NetworkSegmentRange]:
-    """Ranges created through the API for a type, oldest first.
+_R = NetworkSegmentRange.__table__.c
+# Built once: the statement runs in every project network allocation.
+_STORED = (
+    sa.select(_R.physical_network, _R.shared, _R.project_id, _R.minimum, _R.maximum)
+    .where(_R.network_type == sa.bindparam("nt"))
+    .order_by(_R.created_at, _R.id)
+)
+_STORED_LOCKED = _STORED.with_for_update(read=True)
+
+
+def stored_ranges(session: Session, network_type: str) -> list[sa.Row[Any]]:
+    """Ranges created through the API for a type, oldest first (physnet, shared, project, bounds).
 
     Read under a shared row lock (until the caller's transaction ends): an
     update or delete of a range locks its row exclusively before it checks
     which IDs are in use, so it waits for an allocation from that range to
     commit and then sees it. SQLite needs none: its writers are serialized.
     """
-    stmt = (
-        sa.select(NetworkSegmentRange)
-        .where(NetworkSegmentRange.network_type == network_type)
-        .order_by(NetworkSegmentRange.created_at, NetworkSegmentRange.id)
-    )
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(read=True)
-    return list(session.execute(stmt).scalars())
+    stmt = _STORED if session.get_bind().dialect.name == "sqlite" else _STORED_LOCKED
+    return list(session.connection().execute(stmt, {"nt": network_type}))
 
 
 def lock_stored_range(session: Session, range_id: str) -> NetworkSegmentRange | None:
