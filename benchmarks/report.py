@@ -82,7 +82,9 @@ def targets(rows: Sequence[Row]) -> list[dict[str, Any]]:
             f, t = summarize(full.ml2core), summarize(ten.ml2core)
             assert f is not None and t is not None
             same = overlap(full.ml2core, ten.ml2core)
-            verdict: bool | None = same if same or min(f.runs, t.runs) > 1 else None
+            # Faster with the full ranges than with ten IDs is noise too, not a cost.
+            not_slower = f.low <= t.high
+            verdict: bool | None = same or not_slower if same or min(f.runs, t.runs) > 1 else None
             found.append(
                 {
                     "target": "restart, full 24-bit VNI + 32-bit GRE ranges, same as ten IDs",
@@ -93,14 +95,20 @@ def targets(rows: Sequence[Row]) -> list[dict[str, Any]]:
                     "met": verdict,
                     "text": f"{fmt(f.median)} ms vs {fmt(t.median)} ms "
                     f"({fmt(f.median / t.median)}{TIMES}); "
-                    + {
-                        True: f"min{DASH}max intervals overlap: same within noise",
-                        False: f"min{DASH}max intervals do not overlap",
-                        None: "one run: no noise estimate",
-                    }[verdict],
+                    + (
+                        f"min{DASH}max intervals overlap: same within noise"
+                        if same
+                        else f"full ranges faster, min{DASH}max intervals apart: no cost from the range size"
+                        if verdict
+                        else "one run: no noise estimate"
+                        if verdict is None
+                        else f"full ranges slower, min{DASH}max intervals apart"
+                    ),
                 }
             )
-        alloc = _find(rows, "alloc", "alloc per s, VXLAN 1:100000", backend)
+        # The issue sets this target on Neutron's own case, SQLite; the
+        # servers' ratios are in the table.
+        alloc = _find(rows, "alloc", "alloc per s, VXLAN 1:100000", backend) if backend == "sqlite" else None
         if alloc:
             value = ratio(alloc.ml2core, alloc.neutron, "higher")
             ours = summarize(alloc.ml2core)
