@@ -6,14 +6,12 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ml2core.exceptions import InvalidInput
-from ml2core.validation import unstorable
+from ml2core.validation import UNSTORABLE_REASON, unstorable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = ["Context"]
-
-_UNSTORABLE = "holds a NUL character or a lone surrogate, which no database stores"
 
 
 class Context:
@@ -30,7 +28,7 @@ class Context:
         if project_id is not None and (not isinstance(project_id, str) or not 0 < len(project_id) <= 255):
             raise InvalidInput(field="project_id", reason="must be a string of 1 to 255 characters")
         if project_id is not None and unstorable(project_id, "project_id") is not None:
-            raise InvalidInput(field="project_id", reason=_UNSTORABLE)
+            raise InvalidInput(field="project_id", reason=UNSTORABLE_REASON)
         if not isinstance(is_admin, bool):
             raise InvalidInput(field="is_admin", reason="must be a boolean")
         self.project_id = project_id

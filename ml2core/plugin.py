@@ -38,7 +38,7 @@ from ml2core.services.port_views import PortViews
 from ml2core.services.ports import PortService
 from ml2core.services.segment_ranges import SegmentRangeService
 from ml2core.services.subnets import SubnetService
-from ml2core.validation import unstorable
+from ml2core.validation import UNSTORABLE_REASON, unstorable
 
 LOG = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -47,7 +47,6 @@ R = TypeVar("R")
 __all__ = ["Ml2Plugin"]
 
 
-_UNSTORABLE = "holds a NUL character or a lone surrogate, which no database stores"
 #: Arguments that are request bodies: a bad value inside is named by its key.
 _BODIES = ("body", "state")
 
@@ -63,7 +62,7 @@ def _check_storable(signature: inspect.Signature, args: tuple[Any, ...], kwargs:
             continue
         path = unstorable(value, name, keys_are_fields=name in _BODIES)
         if path is not None:
-            raise InvalidInput(field=path, reason=_UNSTORABLE)
+            raise InvalidInput(field=path, reason=UNSTORABLE_REASON)
 
 
 def facade(fn: Callable[P, R]) -> Callable[P, R]:
@@ -425,14 +424,7 @@ class Ml2Plugin:
         if not ctx.is_admin:
             raise NotAuthorized(action="allocate dynamic segments", reason="admin only")
         self._core.read("allocate_dynamic_segment", ctx, lambda c: self._networks.load(c, network_id))
-        try:
-            return self._dynamic.allocate(network_id, segment)
-        except InvalidInput as exc:
-            # Type drivers name provider attributes; the caller gave a segment's plain keys.
-            if not (exc.field or "").startswith("provider:"):
-                raise
-            field = "segment." + (exc.field or "").removeprefix("provider:")
-            raise InvalidInput(field=field, reason=exc.kwargs.get("reason", str(exc))) from exc
+        return self._dynamic.allocate(network_id, segment)
 
     @facade
     def release_dynamic_segment(self, ctx: Context, segment_id: str) -> bool:

@@ -56,6 +56,10 @@ def string(
     return value
 
 
+#: The reason given for a string :func:`unstorable` finds.
+UNSTORABLE_REASON = "holds a NUL character or a lone surrogate, which no database stores"
+
+
 def unstorable(value: object, path: str, *, keys_are_fields: bool = False, depth: int = 0) -> str | None:
     """The path of the first string in ``value`` no database can store, or None.
 

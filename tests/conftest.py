@@ -52,6 +52,7 @@ BACKEND_PARAMS = [
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.db_server),
     pytest.param("mariadb", id="mariadb", marks=pytest.mark.db_server),
 ]
+SERVER_PARAMS = BACKEND_PARAMS[1:]
 
 
 @pytest.fixture(params=BACKEND_PARAMS)

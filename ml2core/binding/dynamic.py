@@ -66,7 +66,14 @@ class DynamicSegments:
         wanted = _parse(segment)
         network_type = wanted["network_type"]
         driver = self.core.types.driver(network_type, "segment.network_type")
-        driver.validate_provider_segment(wanted)
+        try:
+            driver.validate_provider_segment(wanted)
+        except InvalidInput as exc:
+            # Type drivers name provider attributes; the caller gave a segment's plain keys.
+            if not (exc.field or "").startswith("provider:"):
+                raise
+            field = "segment." + (exc.field or "").removeprefix("provider:")
+            raise InvalidInput(field=field, reason=exc.kwargs.get("reason", str(exc))) from exc
 
         def by_key(session: Session, key: str) -> NetworkSegment | None:
             return session.execute(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,9 +31,10 @@ NO_ID = 0
 # A safety bound: each lost race means another controller took an ID, so
 # this is only reached under absurd contention.
 _MAX_LOST_RACES = 10_000
-# How many allocated IDs one gap-search statement reads, first and at most.
-_FIRST_BATCH = 16
-_MAX_BATCH = 4096
+# How many allocated IDs one gap-search statement reads: each batch four
+# times the last, from the first to the largest.
+_BATCH_SIZES = (16, 64, 256, 1024, 4096)
+_FIRST_BATCH, _MAX_BATCH = _BATCH_SIZES[0], _BATCH_SIZES[-1]
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,15 @@ def subtract_ranges(
     return tuple(result)
 
 
-def _key(name: str) -> sa.BindParameter[object]:
-    return sa.bindparam(name)
-
-
 _KEY_MATCH = (
-    _T.c.network_type == _key("nt"),
-    _T.c.physical_network == _key("pn"),
+    _T.c.network_type == sa.bindparam("nt"),
+    _T.c.physical_network == sa.bindparam("pn"),
 )
-_VALUES = {"network_type": _key("nt"), "physical_network": _key("pn"), "segmentation_id": _key("sid")}
+_VALUES: dict[str, sa.BindParameter[Any]] = {
+    "network_type": sa.bindparam("nt"),
+    "physical_network": sa.bindparam("pn"),
+    "segmentation_id": sa.bindparam("sid"),
+}
 # Statements built once and reused: building a statement costs more than
 # running it on SQLite, and a reused one keeps its compiled-SQL cache key.
 _CLAIM: dict[str, sa.Insert] = {
@@ -95,25 +97,26 @@ _CLAIM: dict[str, sa.Insert] = {
     "mysql": sa.insert(_T).prefix_with("IGNORE").values(_VALUES).returning(_T.c.segmentation_id),
 }
 _CLAIM["mariadb"] = _CLAIM["mysql"]
-_RELEASE = sa.delete(_T).where(*_KEY_MATCH, _T.c.segmentation_id == _key("sid"))
-_IS_ALLOCATED = sa.select(_T.c.segmentation_id).where(*_KEY_MATCH, _T.c.segmentation_id == _key("sid"))
+_RELEASE = sa.delete(_T).where(*_KEY_MATCH, _T.c.segmentation_id == sa.bindparam("sid"))
+_IS_ALLOCATED = sa.select(_T.c.segmentation_id).where(
+    *_KEY_MATCH, _T.c.segmentation_id == sa.bindparam("sid")
+)
 
 
 def _gap_read(batch: int) -> sa.Select[int]:
     return (
         sa.select(_T.c.segmentation_id)
-        .where(*_KEY_MATCH, _T.c.segmentation_id >= _key("low"), _T.c.segmentation_id <= _key("high"))
+        .where(
+            *_KEY_MATCH,
+            _T.c.segmentation_id >= sa.bindparam("low"),
+            _T.c.segmentation_id <= sa.bindparam("high"),
+        )
         .order_by(_T.c.segmentation_id)
         .limit(batch)
     )
 
 
-_GAP_READS: dict[int, sa.Select[int]] = {}
-_batch = _FIRST_BATCH
-while _batch < _MAX_BATCH:
-    _GAP_READS[_batch] = _gap_read(_batch)
-    _batch *= 4
-_GAP_READS[_MAX_BATCH] = _gap_read(_MAX_BATCH)
+_GAP_READS = {size: _gap_read(size) for size in _BATCH_SIZES}
 
 
 def _claim_stmt(session: Session) -> sa.Insert:

@@ -27,6 +27,7 @@ import pytest
 
 from ml2core import Context
 from ml2core.testing import register_ovs_agent
+from tests.conftest import BACKEND_PARAMS
 from tests.reliability import consistency, workers
 from tests.reliability.conftest import Figures, assert_consistent
 from tests.reliability.test_load import GROUPS, HOSTS
@@ -79,11 +80,7 @@ def _kill_round(url: str, network_ids: list[str], seed: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize(
     "backend",
-    [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.db_server),
-        pytest.param("mariadb", id="mariadb", marks=pytest.mark.db_server),
-    ],
+    BACKEND_PARAMS,
 )
 def test_processes_killed_in_allocation_loops_leave_nothing_half_done(
     backend: str, server_database: Any, plugins: Any, figures: Figures
@@ -138,11 +135,7 @@ def test_processes_killed_in_allocation_loops_leave_nothing_half_done(
 
 @pytest.mark.parametrize(
     "backend",
-    [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.db_server),
-        pytest.param("mariadb", id="mariadb", marks=pytest.mark.db_server),
-    ],
+    BACKEND_PARAMS,
 )
 def test_process_killed_between_dynamic_allocation_and_binding_commit_leaks_nothing(
     backend: str, server_database: Any, plugins: Any, figures: Figures

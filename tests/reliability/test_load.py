@@ -27,6 +27,7 @@ import pytest
 
 from ml2core import Context
 from ml2core.testing import register_ovs_agent
+from tests.conftest import BACKEND_PARAMS
 from tests.reliability import workers
 from tests.reliability.conftest import Figures, assert_consistent, run_processes
 
@@ -71,11 +72,7 @@ def _expected_state(reports: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
 
 @pytest.mark.parametrize(
     "backend",
-    [
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.db_server),
-        pytest.param("mariadb", id="mariadb", marks=pytest.mark.db_server),
-    ],
+    BACKEND_PARAMS,
 )
 def test_four_processes_of_mixed_operations_leave_a_consistent_database(
     backend: str, server_database: Any, plugins: Any, figures: Figures

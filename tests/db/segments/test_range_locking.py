@@ -18,15 +18,11 @@ import sqlalchemy as sa
 
 from ml2core import Context, Ml2Plugin
 from ml2core.exceptions import SegmentRangeInUse
-from tests.conftest import PluginFactory
+from tests.conftest import SERVER_PARAMS, PluginFactory
 from tests.db.segments.conftest import DbView, conf
 
 ADMIN = Context.admin()
-SERVERS = [
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.db_server),
-    pytest.param("mariadb", id="mariadb", marks=pytest.mark.db_server),
-]
-pytestmark = pytest.mark.parametrize("backend", SERVERS, indirect=True)
+pytestmark = pytest.mark.parametrize("backend", SERVER_PARAMS, indirect=True)
 
 
 def waiting(view: DbView) -> int:

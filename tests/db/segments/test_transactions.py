@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from ml2core.db.engine import Database, make_engine
+from tests.conftest import SERVER_PARAMS
 
 
 @pytest.fixture
@@ -69,13 +70,7 @@ def test_sqlite_reader_does_not_block_writers(sqlite_db: Database, sqlite_url: s
         other.close()
 
 
-SERVERS = [
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.db_server),
-    pytest.param("mariadb", id="mariadb", marks=pytest.mark.db_server),
-]
-
-
-@pytest.mark.parametrize("backend", SERVERS, indirect=True)
+@pytest.mark.parametrize("backend", SERVER_PARAMS, indirect=True)
 def test_server_writer_runs_at_read_committed(db: Database) -> None:
     query = "SHOW transaction_isolation" if db.dialect == "postgresql" else "SELECT @@tx_isolation"
     with db.writer() as session:

@@ -129,6 +129,7 @@ class ConnectionKillerMechanismDriver(MechanismDriver):
             conn_id = session.execute(sa.text("SELECT CONNECTION_ID()")).scalar()
             session.execute(sa.text(f"KILL {int(conn_id)}"))
 
+
 __all__ = [
     "HOOKS",
     "ConnectionKillerMechanismDriver",
