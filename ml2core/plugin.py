@@ -158,14 +158,7 @@ class Ml2Plugin:
             self._owns_engine = True
         self._engine = engine
         db = Database(engine)
-        if self.conf.database.auto_migrate:
-            migration.upgrade(db.engine)
-        elif migration.pending(db.engine):
-            raise DatabaseError(
-                operation="plugin start-up",
-                reason="the schema is not at the expand head and [database] auto_migrate is "
-                "false; run 'ml2core db upgrade'",
-            )
+        self._check_schema(db)
         mechanisms.initialize()
         extensions.initialize()
         self._core = Core(
@@ -194,6 +187,23 @@ class Ml2Plugin:
         # A controller killed while binding may have left dynamic segments no
         # binding uses; reclaim them (nothing to do, one query, usually).
         self._dynamic.release_orphans()
+
+    def _check_schema(self, db: Database) -> None:
+        """Refuse a schema this version must not run on; apply pending expand migrations if allowed."""
+        revisions = migration.inspect(db.engine)
+        migration.check(revisions, operation="plugin start-up")
+        tolerated = revisions.tolerance()
+        if tolerated is not None:
+            LOG.warning("%s", tolerated)
+        if not revisions.pending():
+            return
+        if not self.conf.database.auto_migrate:
+            raise DatabaseError(
+                operation="plugin start-up",
+                reason="the schema is not at the expand head and [database] auto_migrate is "
+                "false; run 'ml2core db upgrade'",
+            )
+        migration.upgrade(db.engine)
 
     # -- lifecycle -----------------------------------------------------------------
     def close(self) -> None:

@@ -58,12 +58,18 @@ def _db_call(session: Session, what: str, fn: Callable[[], T]) -> T:
 
 def _status(engine: Engine) -> list[tuple[str, object]]:
     current = sorted(migration.current_revisions(engine))
+    revisions = migration.classify(current)
+    refusal = revisions.refusal()
     return [
         ("database", _safe_url(engine.url.render_as_string(hide_password=True))),
         ("current revisions", current or ["(none: empty database)"]),
         ("expand head", migration.branch_head(migration.EXPAND)),
         ("contract head", migration.branch_head(migration.CONTRACT)),
-        ("pending", migration.pending(engine, contract=True) or ["(none)"]),
+        ("pending", revisions.pending(contract=True) or ["(none)"]),
+        (
+            "compatibility",
+            f"refused: {refusal}" if refusal else revisions.tolerance() or "this ml2core runs on it",
+        ),
     ]
 
 

@@ -9,15 +9,25 @@ migrations run only through ``ml2core db upgrade --contract``.
 Upgrades run under a database lock (PostgreSQL advisory lock, MariaDB
 ``GET_LOCK``, an exclusive SQLite transaction) so many processes may start
 at once on a fresh database.
+
+During a rolling upgrade an older ml2core meets revisions it does not
+know. Revision IDs say their branch and order (``e0002_…`` is the second
+expand revision, ``c0002_…`` the second contract one; a test keeps every
+revision to that form), so :func:`inspect` can tell a newer expand
+revision (additive: tolerated) from a newer contract revision (it may have
+removed what this version uses: refused) without the newer code.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from alembic import command
@@ -26,6 +36,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from ml2core.exceptions import DatabaseError
+
 VERSION_TABLE = "ml2core_alembic_version"
 EXPAND = "expand"
 CONTRACT = "contract"
@@ -33,6 +45,9 @@ _LOCK_NAME = "ml2core_migrate"
 _PG_LOCK_KEY = zlib.crc32(_LOCK_NAME.encode())
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SCRIPTS = os.path.join(_HERE, "migrations")
+#: The form of every revision ID but the root: branch letter, number, name.
+REVISION_ID = re.compile(r"^(?P<branch>[ec])(?P<number>[0-9]{4})_[a-z0-9_]+$")
+_BRANCH_OF = {"e": EXPAND, "c": CONTRACT}
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
@@ -50,7 +65,9 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def script_directory() -> ScriptDirectory:
+    """ml2core's migration scripts (read once per process)."""
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -70,7 +87,8 @@ def current_revisions(engine: Engine) -> set[str]:
     return heads
 
 
-def _applied(script: ScriptDirectory, current: set[str], target: str) -> bool:
+def _applied(script: ScriptDirectory, current: Iterable[str], target: str) -> bool:
+    current = set(current)
     if target in current:
         return True
     for rev in current:
@@ -80,12 +98,125 @@ def _applied(script: ScriptDirectory, current: set[str], target: str) -> bool:
     return False
 
 
+def _number(revision: str) -> int:
+    match = REVISION_ID.match(revision)
+    assert match is not None, revision
+    return int(match["number"])
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """The revisions a database records, as this ml2core sees them (see :func:`inspect`)."""
+
+    #: Revisions in this ml2core's history.
+    known: frozenset[str]
+    #: Expand revisions newer than this ml2core's expand head: additive, so tolerated.
+    newer_expand: tuple[str, ...] = ()
+    #: Contract revisions newer than this ml2core's contract head: refused.
+    newer_contract: tuple[str, ...] = ()
+    #: Revisions neither in this history nor recognisably newer (another fork): refused.
+    foreign: tuple[str, ...] = ()
+
+    def pending(self, *, contract: bool = False) -> list[str]:
+        """Branches whose head is not applied (``expand``, and ``contract`` if asked)."""
+        script = script_directory()
+        todo = []
+        for branch in [EXPAND, CONTRACT] if contract else [EXPAND]:
+            newer = self.newer_expand if branch == EXPAND else self.newer_contract
+            if not newer and not _applied(script, self.known, branch_head(branch)):
+                todo.append(branch)
+        return todo
+
+    def refusal(self) -> str | None:
+        """Why this ml2core must not run on the schema (one line), or None."""
+        if self.newer_contract:
+            return (
+                f"the database has contract revision {', '.join(self.newer_contract)}, newer than this "
+                f"ml2core knows (its contract head is {branch_head(CONTRACT)}); a contract migration may "
+                "remove what this version uses: upgrade ml2core here to the version that applied it"
+            )
+        if self.foreign:
+            return (
+                f"the database has revision {', '.join(self.foreign)}, which is not in this ml2core's "
+                f"history (expand head {branch_head(EXPAND)}, contract head {branch_head(CONTRACT)}): "
+                "the schema was made by another ml2core; run the version that made it"
+            )
+        return None
+
+    def tolerance(self) -> str | None:
+        """One line saying that newer expand revisions are tolerated, or None."""
+        if not self.newer_expand:
+            return None
+        return (
+            f"the database has expand revision {', '.join(self.newer_expand)}, newer than this ml2core "
+            f"(expand head {branch_head(EXPAND)}): running beside newer controllers, as in a rolling "
+            "upgrade; upgrade this host too"
+        )
+
+
+def classify(current: Iterable[str]) -> Revisions:
+    """Sort recorded revisions into known, newer expand, newer contract and foreign ones."""
+    ours = all_revisions()
+    known: set[str] = set()
+    newer_expand: list[str] = []
+    newer_contract: list[str] = []
+    foreign: list[str] = []
+    for revision in sorted(current):
+        if revision in ours:
+            known.add(revision)
+            continue
+        match = REVISION_ID.match(revision)
+        if match is None:
+            foreign.append(revision)
+            continue
+        branch = _BRANCH_OF[match["branch"]]
+        if int(match["number"]) <= _number(branch_head(branch)):
+            foreign.append(revision)
+        elif branch == EXPAND:
+            newer_expand.append(revision)
+        else:
+            newer_contract.append(revision)
+    return Revisions(frozenset(known), tuple(newer_expand), tuple(newer_contract), tuple(foreign))
+
+
+def all_revisions() -> set[str]:
+    """Every revision ID of this ml2core's history."""
+    return {r.revision for r in script_directory().walk_revisions()}
+
+
+def inspect(engine: Engine) -> Revisions:
+    """The database's revisions, classified (one query)."""
+    return classify(current_revisions(engine))
+
+
 def pending(engine: Engine, *, contract: bool = False) -> list[str]:
-    """Branch heads not yet applied (``expand``, and ``contract`` if asked)."""
-    script = script_directory()
-    current = current_revisions(engine)
-    branches = [EXPAND, CONTRACT] if contract else [EXPAND]
-    return [b for b in branches if not _applied(script, current, branch_head(b))]
+    """Branch heads not yet applied (``expand``, and ``contract`` if asked).
+
+    A newer expand (contract) revision counts as its branch applied: each
+    branch is a line, so it descends from this ml2core's head.
+    """
+    return inspect(engine).pending(contract=contract)
+
+
+def check(revisions: Revisions, *, contract: bool = False, operation: str = "the schema check") -> None:
+    """Raise DatabaseError (one line) if this ml2core must not run on, or migrate, the schema.
+
+    ``contract``: also refuse when contract migrations are asked for but
+    cannot run here (a newer expand revision: alembic cannot place it).
+    """
+    reason = revisions.refusal()
+    if (
+        reason is None
+        and contract
+        and revisions.newer_expand
+        and CONTRACT in revisions.pending(contract=True)
+    ):
+        reason = (
+            f"the database has expand revision {', '.join(revisions.newer_expand)}, newer than this "
+            "ml2core: run the contract migrations with the ml2core that applied it"
+        )
+    if reason is not None:
+        raise DatabaseError(operation=operation, reason=reason)
 
 
 @contextlib.contextmanager
@@ -127,20 +258,20 @@ def upgrade(engine: Engine, *, contract: bool = False) -> list[str]:
 
     ``engine`` must be prepared by :func:`ml2core.db.engine.prepare_engine`
     for SQLite. Returns the branches that were applied; an up-to-date
-    database costs one query and takes no lock.
+    database costs one query and takes no lock. Raises DatabaseError (one
+    line) for a schema :func:`check` refuses; newer expand revisions are
+    left alone (their branch counts as applied).
     """
-    if not pending(engine, contract=contract):
+    revisions = inspect(engine)
+    check(revisions, contract=contract)
+    if not revisions.pending(contract=contract):
         return []
     with _locked(engine) as conn:
         # Another process may have migrated while this one waited.
-        script = script_directory()
         ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        current = set(ctx.get_current_heads())
-        todo = [
-            b
-            for b in ([EXPAND, CONTRACT] if contract else [EXPAND])
-            if not _applied(script, current, branch_head(b))
-        ]
+        revisions = classify(ctx.get_current_heads())
+        check(revisions, contract=contract)
+        todo = revisions.pending(contract=contract)
         cfg = alembic_config(conn)
         for branch in todo:
             command.upgrade(cfg, f"{branch}@head")
