@@ -128,7 +128,16 @@ class AgentService:
             session.flush()
             return agent_dict(row, self.down_time, now), original, not original["alive"]
 
-        return self.core.write("report_agent_state", ctx, run)
+        def landed(c: Context, attempt: tuple[dict[str, Any], dict[str, Any] | None, bool]) -> bool:
+            # The report is in if the agent's heartbeat is at least the attempt's
+            # (to the second: MariaDB keeps whole seconds).
+            session = c.session
+            assert session is not None
+            row = session.get(Agent, attempt[0]["id"])
+            sent = dt.datetime.fromisoformat(attempt[0]["heartbeat_timestamp"]).replace(microsecond=0)
+            return row is not None and row.heartbeat_timestamp >= sent
+
+        return self.core.write("report_agent_state", ctx, run, done=landed)
 
     def get_all(self, ctx: Context, filters: object = None) -> list[dict[str, Any]]:
         policy.require_admin(ctx, "list agents")

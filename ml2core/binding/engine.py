@@ -29,6 +29,8 @@ from ml2core.db.models import NetworkSegment, Port, PortBinding, PortBindingLeve
 from ml2core.exceptions import MechanismDriverError
 
 LOG = logging.getLogger(__name__)
+#: What a committed binding result gives back: the port before and after, its levels.
+Committed = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]
 UNBOUND = (constants.VIF_TYPE_UNBOUND, constants.VIF_TYPE_BINDING_FAILED)
 #: The reason recorded for a driver that neither bound nor said why.
 NO_REASON_GIVEN = "declined without giving a reason"
@@ -195,11 +197,13 @@ class BindingEngine:
                 return None
             attempt_segments = AttemptSegments(self.dynamic, snap.port["network_id"])
             outcome = self._attempt(snap, attempt_segments)
+            committed: Committed | None
             try:
                 committed = self.core.write(
                     "commit_port_binding",
                     Context.admin(),
                     functools.partial(self._commit, port_id=port_id, snap=snap, outcome=outcome),
+                    done=functools.partial(_landed, port_id=port_id, snap=snap, outcome=outcome),
                 )
             except MechanismDriverError as exc:
                 # A driver refused the result in update_port_precommit: the
@@ -214,6 +218,7 @@ class BindingEngine:
                     "commit_port_binding",
                     Context.admin(),
                     functools.partial(self._commit, port_id=port_id, snap=snap, outcome=outcome, hooks=False),
+                    done=functools.partial(_landed, port_id=port_id, snap=snap, outcome=outcome),
                 )
             except BaseException:
                 self.dynamic.release(attempt_segments.allocated)
@@ -246,7 +251,7 @@ class BindingEngine:
 
     def _commit(
         self, ctx: Context, port_id: str, snap: Snapshot, outcome: Outcome, hooks: bool = True
-    ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]] | None:
+    ) -> Committed | None:
         """Write the outcome if the binding is still the one the attempt started from.
 
         ``hooks=False`` records a refused result without asking the drivers again.
@@ -302,3 +307,22 @@ class BindingEngine:
         if hooks:
             self.ports.precommit_binding(ctx, original, current, levels, (snap.network, snap.segments))
         return original, current, levels
+
+
+def _landed(
+    ctx: Context, committed: Committed | None, *, port_id: str, snap: Snapshot, outcome: Outcome
+) -> bool:
+    """Whether a binding result whose COMMIT lost its answer is the one stored.
+
+    Nothing to find if the attempt wrote nothing (the binding had moved);
+    else the binding is one revision past the attempt's start, with its
+    VIF type.
+    """
+    if committed is None:
+        return True
+    session = ctx.session
+    assert session is not None
+    binding = session.get(PortBinding, port_id)
+    return (
+        binding is not None and binding.revision == snap.revision + 1 and binding.vif_type == outcome.vif_type
+    )

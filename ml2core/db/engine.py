@@ -16,16 +16,22 @@ transactions only.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from ml2core.exceptions import ConfigError
+from ml2core.db.errors import CommitUnknown, is_retryable, run_with_retries
+from ml2core.exceptions import ConfigError, Ml2CoreError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "ml2core_sqlite_begin"
@@ -111,7 +117,7 @@ def prepare_engine(engine: Engine) -> Engine:
 
 
 class Database:
-    """Sessions on one prepared engine: ``writer()`` and ``reader()`` transactions."""
+    """Sessions on one prepared engine: ``writer()`` and ``reader()`` transactions, run with retries."""
 
     def __init__(self, engine: Engine) -> None:
         self.raw_engine = engine
@@ -127,9 +133,21 @@ class Database:
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[Session]:
-        """A read-write transaction: commits on success, rolls back on any exception."""
-        with self._writer() as session, session.begin():
+        """A read-write transaction: commits on success, rolls back on any exception.
+
+        A COMMIT that fails as a lost connection raises :class:`CommitUnknown`
+        (its cause the database error): the server may have committed.
+        """
+        with self._writer() as session:
+            transaction = session.begin()
             yield session
+            session.flush()
+            try:
+                transaction.commit()
+            except sa_exc.SQLAlchemyError as exc:
+                if is_retryable(exc):
+                    raise CommitUnknown() from exc
+                raise
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
@@ -139,3 +157,55 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    def adopt(self, exc: BaseException) -> sa_exc.DBAPIError | None:
+        """The SQLAlchemy form of a driver exception SQLAlchemy let through unwrapped, else None.
+
+        SQLAlchemy does not wrap what the driver raises while it sets up a
+        pooled connection (MariaDB: the isolation level, on a connection
+        killed at that moment); wrapped, the retry logic sees a lost
+        connection like any other.
+        """
+        dialect = self.engine.dialect
+        base: type[Exception] = dialect.loaded_dbapi.Error
+        if not isinstance(exc, base):
+            return None
+        adopted = sa_exc.DBAPIError.instance(
+            None,
+            None,
+            exc,
+            base,
+            connection_invalidated=dialect.is_disconnect(exc, None, None),  # type: ignore[arg-type]
+            dialect=dialect,
+        )
+        return adopted if isinstance(adopted, sa_exc.DBAPIError) else None
+
+    def run(
+        self,
+        fn: Callable[[], T],
+        *,
+        operation: str,
+        max_retries: int,
+        done: Callable[[T], bool] | None = None,
+    ) -> T:
+        """``fn`` with ml2core's retries (:func:`~ml2core.db.errors.run_with_retries`)."""
+        return run_with_retries(
+            self._adopting(fn),
+            operation=operation,
+            max_retries=max_retries,
+            done=None if done is None else self._adopting(done),
+        )
+
+    def _adopting(self, fn: Callable[P, R]) -> Callable[P, R]:
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(*args, **kwargs)
+            except (Ml2CoreError, sa_exc.SQLAlchemyError, CommitUnknown):
+                raise
+            except Exception as exc:
+                adopted = self.adopt(exc)
+                if adopted is None:
+                    raise
+                raise adopted from exc
+
+        return call

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ml2core import constants, policy
 from ml2core.context import Context
 from ml2core.contexts import NetworkContextImpl
-from ml2core.core import Core
+from ml2core.core import Core, row_exists, row_gone, same_view
 from ml2core.db.models import Network, NetworkSegment, Port, Subnet
 from ml2core.exceptions import (
     InUse,
@@ -302,7 +302,7 @@ class NetworkService:
             )
             return result, segments
 
-        result, segments = self.core.write("create_network", ctx, run)
+        result, segments = self.core.write("create_network", ctx, run, done=row_exists(Network, network_id))
         errors = self.core.mechanisms.postcommit(
             "create_network_postcommit", NetworkContextImpl(ctx.with_session(None), result, segments)
         )
@@ -366,7 +366,11 @@ class NetworkService:
             )
             return original, result, segments
 
-        original, result, segments = self.core.write("update_network", ctx, run)
+        def landed(c: Context, attempt: tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]) -> bool:
+            net = self.load(c, network_id)
+            return same_view(self.to_dicts(c, [net])[0], attempt[1])
+
+        original, result, segments = self.core.write("update_network", ctx, run, done=landed)
         errors = self.core.mechanisms.postcommit(
             "update_network_postcommit",
             NetworkContextImpl(ctx.with_session(None), result, segments, original),
@@ -408,7 +412,9 @@ class NetworkService:
             session.flush()
             return current, segments, after
 
-        current, segments, after = self.core.write("delete_network", ctx, run)
+        current, segments, after = self.core.write(
+            "delete_network", ctx, run, done=row_gone(Network, network_id)
+        )
         plain = ctx.with_session(None)
         for callback in after:
             callback()

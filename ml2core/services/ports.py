@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ml2core import constants, policy
 from ml2core.binding.engine import Snapshot
 from ml2core.context import Context
-from ml2core.core import Core
+from ml2core.core import Core, row_exists, row_gone, same_view
 from ml2core.db.models import Network, Port, PortBinding, PortBindingLevel
 from ml2core.exceptions import InvalidInput, MacAddressInUse, MechanismDriverError, PortNotFound
 from ml2core.ipam import macs, port_ips
@@ -215,7 +215,7 @@ class PortService:
             self.core.mechanisms.precommit("create_port_precommit", self.views.context(c, result, view))
             return result, view
 
-        result, network = self.core.write("create_port", ctx, run)
+        result, network = self.core.write("create_port", ctx, run, done=row_exists(Port, port_id))
         plain = ctx.with_session(None)
         errors = self.core.mechanisms.postcommit(
             "create_port_postcommit", self.views.context(plain, result, network)
@@ -275,7 +275,14 @@ class PortService:
                         session.flush()
                     return row
                 except sa.exc.IntegrityError:
-                    pass  # a concurrent port took this MAC; the savepoint dropped the row
+                    # The savepoint dropped the row. A concurrent port took this MAC,
+                    # or the clash is another key (the port's own ID: an earlier
+                    # attempt committed after all), which is no MAC in use.
+                    clash = session.execute(
+                        sa.select(Port.id).where(Port.network_id == network_id, Port.mac_address == candidate)
+                    ).first()
+                    if clash is None:
+                        raise
             if mac is not None:
                 break
         raise MacAddressInUse(network_id=network_id, mac=mac or "(generated)", field="mac_address")
@@ -343,8 +350,16 @@ class PortService:
             self.core.mechanisms.precommit("update_port_precommit", pctx)
             return original, current, levels, original_levels, rebind, view, row.binding.revision
 
+        def landed(c: Context, attempt: tuple[Any, ...]) -> bool:
+            session = c.session
+            assert session is not None
+            row = session.get(Port, port_id)
+            if row is None or row.binding is None or row.binding.revision != attempt[-1]:
+                return False
+            return same_view(self.views.port_dict(c, row), attempt[1])
+
         original, current, levels, original_levels, rebind, network, revision = self.core.write(
-            "update_port", ctx, run
+            "update_port", ctx, run, done=landed
         )
         plain = ctx.with_session(None)
         errors = self.core.mechanisms.postcommit(
@@ -399,7 +414,7 @@ class PortService:
             policy.check_owner(c, row.project_id, "delete port")
             return self._delete_row(c, row)
 
-        for callback in self.core.write("delete_port", ctx, run):
+        for callback in self.core.write("delete_port", ctx, run, done=row_gone(Port, port_id)):
             callback()
 
     def _delete_row(self, ctx: Context, row: Port) -> list[Callable[[], None]]:

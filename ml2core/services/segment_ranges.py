@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ml2core import policy
 from ml2core.api.type_driver import TypeDriver
 from ml2core.context import Context
-from ml2core.core import Core
+from ml2core.core import Core, row_exists, row_gone
 from ml2core.db.models import Network, NetworkSegment, NetworkSegmentRange
 from ml2core.exceptions import InvalidInput, SegmentRangeInUse, SegmentRangeNotFound
 from ml2core.query import Attr, apply_filters
@@ -158,12 +158,13 @@ class SegmentRangeService:
         if not shared:
             project_id = string(project_id, "project_id", allow_empty=False)
         name = string(data.get("name", ""), "name")
+        range_id = new_id()
 
         def run(c: Context) -> dict[str, Any]:
             session = c.session
             assert session is not None
             row = NetworkSegmentRange(
-                id=new_id(),
+                id=range_id,
                 name=name,
                 network_type=driver.get_type(),
                 physical_network=physnet or "",
@@ -176,7 +177,9 @@ class SegmentRangeService:
             session.flush()
             return self._view(session, self._stored(row))
 
-        return self.core.write("create_network_segment_range", ctx, run)
+        return self.core.write(
+            "create_network_segment_range", ctx, run, done=row_exists(NetworkSegmentRange, range_id)
+        )
 
     def get_all(self, ctx: Context, filters: object = None, fields: object = None) -> list[dict[str, Any]]:
         policy.require_admin(ctx, "list network segment ranges")
@@ -279,7 +282,9 @@ class SegmentRangeService:
                 raise SegmentRangeInUse(range_id=range_id, reason=f"{len(used)} IDs of it are in use")
             session.execute(sa.delete(NetworkSegmentRange).where(NetworkSegmentRange.id == range_id))
 
-        self.core.write("delete_network_segment_range", ctx, run)
+        self.core.write(
+            "delete_network_segment_range", ctx, run, done=row_gone(NetworkSegmentRange, range_id)
+        )
 
 
 def _matches(item: dict[str, Any], filters: object) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ml2core import constants, policy
 from ml2core.context import Context
 from ml2core.contexts import NetworkContextImpl, SubnetContextImpl
-from ml2core.core import Core
+from ml2core.core import Core, row_exists, row_gone, same_view
 from ml2core.db.models import IpAllocation, IpAllocationPool, Network, Port, Subnet
 from ml2core.exceptions import InvalidInput, MechanismDriverError, SubnetInUse, SubnetNotFound
 from ml2core.ipam import subnets as ipam
@@ -213,7 +213,7 @@ class SubnetService:
             self.core.mechanisms.precommit("create_subnet_precommit", SubnetContextImpl(c, result, net_ctx))
             return result, net_ctx
 
-        result, net_ctx = self.core.write("create_subnet", ctx, run)
+        result, net_ctx = self.core.write("create_subnet", ctx, run, done=row_exists(Subnet, subnet_id))
         plain = ctx.with_session(None)
         errors = self.core.mechanisms.postcommit(
             "create_subnet_postcommit", SubnetContextImpl(plain, result, net_ctx)
@@ -259,7 +259,10 @@ class SubnetService:
             )
             return original, result, net_ctx
 
-        original, result, net_ctx = self.core.write("update_subnet", ctx, run)
+        def landed(c: Context, attempt: tuple[dict[str, Any], dict[str, Any], NetworkContextImpl]) -> bool:
+            return same_view(self._dict(c, self.load(c, subnet_id)), attempt[1])
+
+        original, result, net_ctx = self.core.write("update_subnet", ctx, run, done=landed)
         errors = self.core.mechanisms.postcommit(
             "update_subnet_postcommit", SubnetContextImpl(ctx.with_session(None), result, net_ctx, original)
         )
@@ -292,7 +295,7 @@ class SubnetService:
                 )
             return self._delete_row(c, row)
 
-        for callback in self.core.write("delete_subnet", ctx, run):
+        for callback in self.core.write("delete_subnet", ctx, run, done=row_gone(Subnet, subnet_id)):
             callback()
 
     def _delete_row(self, ctx: Context, row: Subnet) -> list[Callable[[], None]]:

@@ -71,3 +71,21 @@ def test_other_database_failures_are_database_error_with_cause(make_sqlite_plugi
         plugin.get_subnets(P1)
     assert isinstance(info.value.__cause__, sa.exc.SQLAlchemyError)
     assert "get_subnets" in str(info.value)
+
+
+def test_a_clash_on_the_port_id_is_not_reported_as_a_mac_in_use(make_plugin) -> None:
+    """What a retry after a commit that did land meets: its own port, not a busy MAC."""
+    plugin = make_plugin()
+    net = plugin.create_network(ADMIN, {"name": "n"})
+    port = plugin.create_port(ADMIN, {"network_id": net["id"]})
+    ports = plugin._ports
+
+    def insert_again(c: Context) -> None:
+        ports._insert(
+            c, port["id"], net["id"], "p1", None, name="", device_id="", device_owner="", binding={}
+        )
+
+    with pytest.raises(DatabaseError) as info:
+        plugin._core.write("create_port", ADMIN, insert_again)
+    assert isinstance(info.value.__cause__, sa.exc.IntegrityError)
+    assert [p["id"] for p in plugin.get_ports(ADMIN)] == [port["id"]]
