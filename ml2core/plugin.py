@@ -158,7 +158,10 @@ class Ml2Plugin:
             self._owns_engine = True
         self._engine = engine
         db = Database(engine)
-        self._check_schema(db)
+        # A connection lost while starting is retried like one lost in a call.
+        db.run(
+            lambda: self._check_schema(db), operation="plugin start-up", max_retries=settings.max_retries
+        )
         mechanisms.initialize()
         extensions.initialize()
         self._core = Core(
