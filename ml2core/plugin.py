@@ -159,9 +159,7 @@ class Ml2Plugin:
         self._engine = engine
         db = Database(engine)
         # A connection lost while starting is retried like one lost in a call.
-        db.run(
-            lambda: self._check_schema(db), operation="plugin start-up", max_retries=settings.max_retries
-        )
+        db.run(lambda: self._check_schema(db), operation="plugin start-up", max_retries=settings.max_retries)
         mechanisms.initialize()
         extensions.initialize()
         self._core = Core(

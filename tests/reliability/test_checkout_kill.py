@@ -47,7 +47,8 @@ class CheckoutKiller:
             return
         self.pending -= 1
         cursor = dbapi_conn.cursor()
-        cursor.execute("SELECT pg_backend_pid()" if self.backend == "postgresql" else "SELECT CONNECTION_ID()")
+        own_id = "SELECT pg_backend_pid()" if self.backend == "postgresql" else "SELECT CONNECTION_ID()"
+        cursor.execute(own_id)
         conn_id = int(cursor.fetchone()[0])
         cursor.close()
         dbapi_conn.rollback()
@@ -88,7 +89,10 @@ def test_a_connection_killed_at_checkout_is_retried(
         assert killer.killed == 6
         assert sorted(n["name"] for n in plugin.get_networks(ADMIN)) == ["n0", "n1", "n2"]
         census = assert_consistent(plugin)
-    figures(f"checkout kill {engine.dialect.name}: {killer.killed} connections killed, retried; {census.summary()}")
+    figures(
+        f"checkout kill {engine.dialect.name}: {killer.killed} connections killed, retried; "
+        f"{census.summary()}"
+    )
 
 
 def test_a_plugin_starts_while_its_connections_are_killed(
