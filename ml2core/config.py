@@ -13,8 +13,11 @@ option and the entry.
 
 from __future__ import annotations
 
+import glob
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from oslo_config import cfg
 
@@ -26,6 +29,7 @@ __all__ = [
     "Settings",
     "list_opts",
     "new_conf",
+    "parse",
     "register_opts",
     "validate",
 ]
@@ -182,7 +186,29 @@ database_opts = [
         default=10,
         min=0,
         help="How often an operation is retried in a fresh transaction after a deadlock, a "
-        "serialization failure or a lost connection before RetryableError is raised.",
+        "serialization failure, a lock wait that timed out or a lost connection before "
+        "RetryableError is raised.",
+    ),
+    cfg.FloatOpt(
+        "lock_timeout",
+        default=5.0,
+        min=0.1,
+        max=3600,
+        help="Seconds one statement waits for a lock another session holds (a row, a table, "
+        "the SQLite file) before the attempt fails and is retried: PostgreSQL lock_timeout, "
+        "MariaDB innodb_lock_wait_timeout and lock_wait_timeout (whole seconds, at least 1), "
+        "SQLite busy_timeout. A caller waits at most about (max_retries + 1) x lock_timeout "
+        "for locks before RetryableError. Applies to engines ml2core makes from the URL.",
+    ),
+    cfg.FloatOpt(
+        "statement_timeout",
+        default=60.0,
+        min=0,
+        max=86400,
+        help="Seconds one statement may run before the server cancels it and the call raises "
+        "RetryableError (not retried: it would take as long again). 0 means no limit. "
+        "PostgreSQL statement_timeout, MariaDB max_statement_time, MySQL max_execution_time "
+        "(reads only); SQLite has none. Applies to engines ml2core makes from the URL.",
     ),
 ]
 
@@ -218,17 +244,80 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
 
 
 def new_conf(args: Sequence[str] = (), config_files: Sequence[str] = ()) -> cfg.ConfigOpts:
-    """Return a fresh, parsed ``ConfigOpts`` with ml2core's options registered."""
+    """Return a fresh, parsed ``ConfigOpts`` with ml2core's options registered.
+
+    Raises ConfigError naming a config file that is not UTF-8 text, and
+    what oslo.config raises for other unreadable files.
+    """
     conf = cfg.ConfigOpts()
     register_opts(conf)
-    conf(
-        list(args),
+    parse(
+        conf,
+        args,
         project="ml2core",
         default_config_files=list(config_files),
         default_config_dirs=[],
         validate_default_values=True,
     )
     return conf
+
+
+def parse(conf: cfg.ConfigOpts, args: Sequence[str], **kwargs: Any) -> None:
+    """``conf(args, **kwargs)``, but a config file that is not UTF-8 is a ConfigError naming it.
+
+    oslo.config lets the bare ``UnicodeDecodeError`` out, which names no
+    file; the files are those of ``--config-file`` / ``--config-dir`` in
+    ``args`` and ``default_config_files``.
+    """
+    try:
+        conf(list(args), **kwargs)
+    except UnicodeDecodeError as exc:
+        candidates = [*_file_args(args), *kwargs.get("default_config_files", [])]
+        for path in candidates:
+            problem = _not_utf8(path)
+            if problem is not None:
+                raise ConfigError(option="--config-file", entry=path, reason=problem) from exc
+        reason = f"a file is not UTF-8 text: {exc}"
+        raise ConfigError(option="--config-file", entry="", reason=reason) from exc
+
+
+def _file_args(args: Sequence[str]) -> list[str]:
+    """The files ``--config-file`` and ``--config-dir`` name in ``args``, in order."""
+    paths: list[str] = []
+    items = list(args)
+    for i, arg in enumerate(items):
+        for flag in ("--config-file", "--config-dir"):
+            value = None
+            if arg == flag and i + 1 < len(items):
+                value = items[i + 1]
+            elif arg.startswith(flag + "="):
+                value = arg.split("=", 1)[1]
+            if value is None:
+                continue
+            if flag == "--config-dir" and os.path.isdir(value):
+                paths += sorted(glob.glob(os.path.join(value, "*.conf")))
+            else:
+                paths.append(value)
+    return paths
+
+
+def _not_utf8(path: str) -> str | None:
+    """Where ``path`` stops being UTF-8 text, in words; None if it is (or cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return (
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
+            "(save the file as UTF-8)"
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,12 @@ class Ml2Plugin:
         extensions = ExtensionManager(self.conf, settings)
         types.initialize()
         if engine is None:
-            engine = make_engine(db_url or str(self.conf.database.connection))
+            database = self.conf.database
+            engine = make_engine(
+                str(database.connection) if db_url is None else db_url,
+                lock_timeout=float(database.lock_timeout),
+                statement_timeout=float(database.statement_timeout),
+            )
             self._owns_engine = True
         self._engine = engine
         db = Database(engine)

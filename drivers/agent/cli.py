@@ -25,6 +25,7 @@ from drivers.agent import config, profiles
 from drivers.agent.loop import Agent
 from drivers.agent.signals import StopOnSignal
 from ml2core import LocalHostClient, Ml2Plugin
+from ml2core.config import parse
 from ml2core.exceptions import ConfigError, DriverLoadError, DriverNotFound, Ml2CoreError
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "main"]
@@ -52,15 +53,16 @@ def _parse(argv: Sequence[str], err: TextIO) -> cfg.ConfigOpts | int:
     config.register_cli_opts(conf)
     config.register_opts(conf)
     try:
-        conf(
-            list(argv),
+        parse(
+            conf,
+            argv,
             project="ml2core",
             prog=PROG,
             default_config_files=[],
             default_config_dirs=[],
             validate_default_values=True,
         )
-    except cfg.Error as exc:
+    except (cfg.Error, ConfigError) as exc:
         return _fail(err, exc, EXIT_USAGE)
     except SystemExit as exc:  # argparse: --help, or an unknown argument (usage already printed)
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE

@@ -38,7 +38,12 @@ def _safe_url(url: str) -> str:
 
 @contextmanager
 def _engine(session: Session) -> Iterator[Engine]:
-    engine = make_engine(session.db_url)
+    database = session.conf.database
+    engine = make_engine(
+        session.db_url,
+        lock_timeout=float(database.lock_timeout),
+        statement_timeout=float(database.statement_timeout),
+    )
     try:
         yield prepare_engine(engine)
     finally:

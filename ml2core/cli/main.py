@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     debug = bool(ns.get("global_debug") or ns.get("debug"))
     session = Session(
         [*ns.get("global_config_files", []), *ns.get("config_files", [])],
-        ns.get("db_url") or ns.get("global_db_url"),
+        ns.get("db_url") if ns.get("db_url") is not None else ns.get("global_db_url"),
         out=out,
         err=err,
     )

@@ -77,8 +77,8 @@ class Session:
 
     @property
     def db_url(self) -> str:
-        """``--db-url``, else ``[database] connection``."""
-        if self._db_url:
+        """``--db-url`` (even empty: make_engine then says so), else ``[database] connection``."""
+        if self._db_url is not None:
             return self._db_url
         return str(self.conf.database.connection)
 

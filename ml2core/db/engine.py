@@ -7,6 +7,9 @@
 - MariaDB/MySQL: ml2core's sessions use READ COMMITTED (``INSERT IGNORE``
   deadlocks under REPEATABLE READ).
 - PostgreSQL: READ COMMITTED, the server default.
+- Everywhere: a lock timeout and a statement timeout on every connection of
+  an engine ml2core makes (``[database] lock_timeout`` and
+  ``statement_timeout``): nothing waits for a lock, or runs, unbounded.
 
 An engine the embedding application passes is used through an
 ``execution_options`` copy, so these settings apply to ml2core's own
@@ -16,6 +19,10 @@ transactions only.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import math
+import os
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
@@ -33,50 +40,175 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Defaults of ``[database] lock_timeout`` and ``statement_timeout`` (seconds).
+DEFAULT_LOCK_TIMEOUT = 5.0
+DEFAULT_STATEMENT_TIMEOUT = 60.0
 _BEGIN_OPTION = "ml2core_sqlite_begin"
+_OPTION = "[database] connection"
 
 
-def make_engine(url: str) -> Engine:
+def _shown(url: sa.engine.URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(
+    url: str,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
+) -> Engine:
     """Create an engine for ``url`` with ml2core's per-database settings.
 
-    Raises ConfigError for a URL SQLAlchemy cannot parse or has no driver for.
+    Every connection gets the lock and statement timeouts (seconds; a
+    ``statement_timeout`` of 0 means none), see ``[database]
+    lock_timeout``. Touches no database. Raises ConfigError naming
+    ``[database] connection`` for a URL that is empty, that SQLAlchemy
+    cannot parse or has no driver for, with a query argument the driver
+    does not take, or for a SQLite file in a directory that does not exist.
     """
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(
+            option=_OPTION,
+            entry=url,
+            reason="the URL is empty; give a SQLAlchemy URL such as sqlite:///ml2core.sqlite",
+        )
     try:
         parsed = sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise ConfigError(option="[database] connection", entry=url, reason=str(exc)) from exc
+        raise ConfigError(option=_OPTION, entry=url, reason=str(exc)) from exc
     kwargs: dict[str, Any] = {"future": True}
     backend = parsed.get_backend_name()
+    memory = False
     if backend == "sqlite":
-        memory = parsed.database in (None, "", ":memory:")
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        memory = parsed.database in (None, "", ":memory:") or "mode=memory" in (parsed.database or "")
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": lock_timeout}
         if memory:
             kwargs["poolclass"] = StaticPool
+        else:
+            _check_sqlite_directory(parsed)
     elif backend in ("mysql", "mariadb"):
         kwargs["pool_pre_ping"] = True
         kwargs["pool_recycle"] = 3600
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
     try:
-        engine = sa.create_engine(parsed, **kwargs)
-    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError) as exc:
-        raise ConfigError(option="[database] connection", entry=url, reason=str(exc)) from exc
+        with warnings.catch_warnings():
+            # pysqlite drops query arguments it does not know, with a warning: refuse them instead.
+            warnings.simplefilter("error", sa_exc.SAWarning)
+            engine = sa.create_engine(parsed, **kwargs)
+            _check_connect_arguments(engine)
+    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError, TypeError, sa_exc.SAWarning) as exc:
+        reason = str(exc).split(" (Background on")[0].replace(" and are being ignored", "").strip()
+        raise ConfigError(option=_OPTION, entry=_shown(parsed), reason=reason) from exc
     if backend == "sqlite":
-        _install_sqlite_pragmas(engine, memory=memory)
+        _install_sqlite_pragmas(engine, memory=memory, lock_timeout=lock_timeout)
+    elif backend in ("mysql", "mariadb", "postgresql"):
+        _install_timeouts(engine, lock_timeout=lock_timeout, statement_timeout=statement_timeout)
     return engine
 
 
-def _install_sqlite_pragmas(engine: Engine, *, memory: bool) -> None:
+def _check_sqlite_directory(url: sa.engine.URL) -> None:
+    path = url.database or ""
+    if path.startswith("file:"):
+        return  # a URI (?uri=true): SQLite's own syntax
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ConfigError(
+            option=_OPTION,
+            entry=_shown(url),
+            reason=f"unable to open database file: its directory {directory} does not exist",
+        )
+
+
+def _check_connect_arguments(engine: Engine) -> None:
+    """ConfigError naming a URL query argument the driver would refuse (or SQLAlchemy drop)."""
+    dialect = engine.dialect
+    try:
+        _args, cparams = dialect.create_connect_args(engine.url)
+    except (sa_exc.ArgumentError, ValueError) as exc:
+        raise ConfigError(option=_OPTION, entry=_shown(engine.url), reason=str(exc)) from exc
+    connect = dialect.loaded_dbapi.connect
+    try:
+        signature = inspect.signature(connect)
+    except (TypeError, ValueError):
+        return
+    named = {
+        name
+        for name, param in signature.parameters.items()
+        if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)
+    }
+    unknown = sorted(str(k) for k in cparams if k not in named)
+    if not unknown:
+        return
+    takes_any = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
+    if not takes_any:
+        raise ConfigError(
+            option=_OPTION,
+            entry=_shown(engine.url),
+            reason=f"query argument {unknown[0]!r} is not one the {dialect.driver} driver takes",
+        )
+    if dialect.driver == "psycopg":
+        # psycopg hands other keywords to libpq, whose parser names the first it does not know.
+        from psycopg import ProgrammingError
+        from psycopg.conninfo import make_conninfo
+
+        for name in unknown:
+            try:
+                make_conninfo("", **{name: cparams[name]})
+            except ProgrammingError as exc:
+                raise ConfigError(
+                    option=_OPTION,
+                    entry=_shown(engine.url),
+                    reason=f"query argument {name!r} is not one the psycopg driver takes "
+                    f"({str(exc).strip()})",
+                ) from exc
+
+
+def _install_sqlite_pragmas(engine: Engine, *, memory: bool, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={max(1, round(lock_timeout * 1000))}")
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+def timeout_statements(
+    dialect: str, server: str, *, lock_timeout: float, statement_timeout: float
+) -> list[str]:
+    """The SET statements giving a new connection ml2core's lock and statement timeouts."""
+    if dialect == "postgresql":
+        return [
+            f"SET lock_timeout = {max(1, round(lock_timeout * 1000))}",
+            f"SET statement_timeout = {round(statement_timeout * 1000)}",
+        ]
+    seconds = max(1, math.ceil(lock_timeout))
+    statements = [f"SET SESSION innodb_lock_wait_timeout = {seconds}, SESSION lock_wait_timeout = {seconds}"]
+    if "mariadb" in server.lower():
+        statements.append(f"SET SESSION max_statement_time = {statement_timeout:g}")
+    else:
+        statements.append(f"SET SESSION max_execution_time = {round(statement_timeout * 1000)}")
+    return statements
+
+
+def _install_timeouts(engine: Engine, *, lock_timeout: float, statement_timeout: float) -> None:
+    dialect = engine.dialect.name
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        server = ""
+        if dialect != "postgresql":
+            server = str(dbapi_conn.get_server_info())
+        cursor = dbapi_conn.cursor()
+        for statement in timeout_statements(
+            dialect, server, lock_timeout=lock_timeout, statement_timeout=statement_timeout
+        ):
+            cursor.execute(statement)
+        cursor.close()
+        dbapi_conn.commit()
 
 
 def prepare_engine(engine: Engine) -> Engine:

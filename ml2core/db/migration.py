@@ -219,6 +219,43 @@ def check(revisions: Revisions, *, contract: bool = False, operation: str = "the
         raise DatabaseError(operation=operation, reason=reason)
 
 
+def _statement_timeout_variable(conn: sa.Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        return "statement_timeout"
+    return "max_statement_time" if getattr(conn.dialect, "is_mariadb", False) else "max_execution_time"
+
+
+@contextlib.contextmanager
+def _no_statement_timeout(conn: sa.Connection) -> Iterator[None]:
+    """No ``[database] statement_timeout`` while migrating (DDL on a big table, a wait for the lock).
+
+    Lock timeouts stay: DDL that waits for a lock blocks every statement
+    queued behind it, so it should rather fail (start-up retries it).
+    """
+    if conn.dialect.name not in ("postgresql", "mysql", "mariadb"):
+        yield
+        return
+    variable = _statement_timeout_variable(conn)
+    if conn.dialect.name == "postgresql":
+        saved = conn.execute(sa.text("SELECT current_setting('statement_timeout')")).scalar()
+        conn.execute(sa.text("SET statement_timeout = 0"))
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.rollback()
+            conn.execute(sa.text("SELECT set_config('statement_timeout', :v, false)"), {"v": saved})
+            conn.commit()
+        return
+    saved = conn.execute(sa.text(f"SELECT @@session.{variable}")).scalar()
+    conn.execute(sa.text(f"SET SESSION {variable} = 0"))
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.execute(sa.text(f"SET SESSION {variable} = :v"), {"v": saved})
+
+
 @contextlib.contextmanager
 def _locked(engine: Engine) -> Iterator[sa.Connection]:
     backend = engine.dialect.name
@@ -228,9 +265,13 @@ def _locked(engine: Engine) -> Iterator[sa.Connection]:
         with exclusive.connect() as conn, conn.begin():
             yield conn
         return
-    with engine.connect() as conn:
+    with engine.connect() as conn, _no_statement_timeout(conn):
         if backend == "postgresql":
+            # Wait for another process's migration however long it takes (not lock_timeout).
+            saved = conn.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
+            conn.execute(sa.text("SET lock_timeout = 0"))
             conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+            conn.execute(sa.text("SELECT set_config('lock_timeout', :v, false)"), {"v": saved})
             conn.commit()
             try:
                 yield conn

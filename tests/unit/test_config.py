@@ -111,7 +111,13 @@ def test_list_opts_covers_contract_groups() -> None:
     assert groups["ml2_type_gre"] == {"tunnel_id_ranges"}
     assert groups["ml2_type_geneve"] == {"vni_ranges", "max_header_size"}
     assert {"global_physnet_mtu", "agent_down_time", "base_mac"} <= groups["DEFAULT"]
-    assert groups["database"] == {"connection", "auto_migrate", "max_retries"}
+    assert groups["database"] == {
+        "connection",
+        "auto_migrate",
+        "max_retries",
+        "lock_timeout",
+        "statement_timeout",
+    }
 
 
 def test_defaults_match_neutron() -> None:
