@@ -38,7 +38,7 @@ from ml2core.services.port_views import PortViews
 from ml2core.services.ports import PortService
 from ml2core.services.segment_ranges import SegmentRangeService
 from ml2core.services.subnets import SubnetService
-from ml2core.validation import UNSTORABLE_REASON, unstorable
+from ml2core.validation import MAX_NESTING, UNSTORABLE_REASON, too_deep, unstorable
 
 LOG = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -52,7 +52,12 @@ _BODIES = ("body", "state")
 
 
 def _check_storable(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """InvalidInput naming the field if a string argument cannot be stored (NUL, lone surrogate)."""
+    """InvalidInput naming the field if an argument cannot be stored the same on every database.
+
+    That is a string with a NUL or a lone surrogate, or dicts and lists
+    nested deeper than MAX_NESTING (MariaDB refuses JSON 32 deep; Python
+    itself fails near 1,000).
+    """
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError:
@@ -60,6 +65,9 @@ def _check_storable(signature: inspect.Signature, args: tuple[Any, ...], kwargs:
     for name, value in bound.arguments.items():
         if name in ("self", "ctx"):
             continue
+        deep = too_deep(name, value, is_body=name in _BODIES)
+        if deep is not None:
+            raise InvalidInput(field=deep, reason=f"dicts and lists nest deeper than {MAX_NESTING} levels")
         path = unstorable(value, name, keys_are_fields=name in _BODIES)
         if path is not None:
             raise InvalidInput(field=path, reason=UNSTORABLE_REASON)

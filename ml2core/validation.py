@@ -56,6 +56,58 @@ def string(
     return value
 
 
+#: How deep dicts and lists may nest inside one argument (``binding:profile``,
+#: agent ``configurations``, filters …). MariaDB refuses JSON nested 32 deep,
+#: the others do not: one limit, well below that, holds on every database.
+MAX_NESTING = 16
+
+
+#: Resource names a request body may be wrapped in (Neutron's envelope).
+ENVELOPES = ("network", "subnet", "port", "network_segment_range")
+
+
+def nesting(value: object, limit: int = MAX_NESTING + 1) -> int:
+    """How deep dicts and lists nest in ``value`` (a scalar 0, ``{}`` 1), counted up to ``limit``.
+
+    Iterative, so no input reaches Python's recursion limit.
+    """
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list | tuple | set | frozenset):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest >= limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def too_deep(name: str, value: object, *, is_body: bool) -> str | None:
+    """The field of an argument nested deeper than :data:`MAX_NESTING`, or None.
+
+    A body (and its envelope) is not a level of its fields: ``binding:profile``
+    may itself nest :data:`MAX_NESTING` deep.
+    """
+    if not is_body or not isinstance(value, Mapping):
+        return name if nesting(value) > MAX_NESTING else None
+    fields = value
+    prefix = ""
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+        if key in ENVELOPES and isinstance(inner, Mapping):
+            fields, prefix = inner, f"{key}."
+    for key, item in fields.items():
+        if nesting(item) > MAX_NESTING:
+            return f"{prefix}{key}"
+    return None
+
+
 #: The reason given for a string :func:`unstorable` finds.
 UNSTORABLE_REASON = "holds a NUL character or a lone surrogate, which no database stores"
 
