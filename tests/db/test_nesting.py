@@ -38,7 +38,9 @@ def _state(configurations: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_values_up_to_the_limit_are_stored_and_read_back_on_every_database(make_plugin: PluginFactory) -> None:
+def test_values_up_to_the_limit_are_stored_and_read_back_on_every_database(
+    make_plugin: PluginFactory,
+) -> None:
     plugin = make_plugin()
     net = plugin.create_network(ADMIN, {"name": "n"})
     deep = nested(MAX_NESTING)
