@@ -25,7 +25,7 @@ from drivers.agent import config, profiles
 from drivers.agent.loop import Agent
 from drivers.agent.signals import StopOnSignal
 from ml2core import LocalHostClient, Ml2Plugin
-from ml2core.config import parse
+from ml2core.api.config_files import parse
 from ml2core.exceptions import ConfigError, DriverLoadError, DriverNotFound, Ml2CoreError
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "main"]
@@ -134,8 +134,8 @@ def _run(conf: cfg.ConfigOpts, err: TextIO) -> int:
         return _fail(err, exc, EXIT_USAGE)
     plugin: Ml2Plugin | None = None
     agent: Agent | None = None
-    try:
-        with StopOnSignal() as stop:
+    with StopOnSignal() as stop:
+        try:
             try:
                 # The host side first: a bad backend option fails before the database is touched.
                 agent = Agent(conf, _Unconnected(), backend)
@@ -152,10 +152,12 @@ def _run(conf: cfg.ConfigOpts, err: TextIO) -> int:
             if stop.received is not None:
                 LOG.info("stopped by %s", signal.Signals(stop.received).name)
             return EXIT_OK
-    finally:
-        (agent or backend).close()
-        if plugin is not None:
-            plugin.close()
+        finally:
+            # Closing is stopping already: another SIGTERM now must not turn a clean stop into rc 143.
+            stop.closing()
+            (agent or backend).close()
+            if plugin is not None:
+                plugin.close()
 
 
 def _once(agent: Agent, err: TextIO) -> int:

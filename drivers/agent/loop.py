@@ -24,9 +24,15 @@ from ml2core.api import HostClient
 from ml2core.dataplane import DataplaneBackend, PortInfo, SyncReport
 from ml2core.exceptions import Ml2CoreError, PortNotFound
 
-__all__ = ["Agent", "PassResult"]
+__all__ = ["Agent", "PassResult", "one_line"]
 
 LOG = logging.getLogger(__name__)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one log line (database drivers' messages span several)."""
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, Ml2CoreError) else f"{type(exc).__name__}: {text}"
 
 
 @dataclass
@@ -88,6 +94,9 @@ class Agent:
         self._next_report = 0.0
         self._devices = 0
         self._errors: dict[str, str] = {}
+        #: Consecutive failed passes and state reports (they set the back-off).
+        self._failed_passes = 0
+        self._failed_reports = 0
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -180,11 +189,23 @@ class Agent:
         try:
             self.report_state()
         except Ml2CoreError as exc:
-            retry = min(self.settings.report_interval, self.settings.polling_interval)
+            self._failed_reports += 1
+            retry = self._backoff(self._failed_reports)
             self._next_report = self._clock() + retry
-            LOG.warning("state report failed (retried in %.1f s): %s", retry, exc)
+            LOG.warning("state report failed (retried in %.1f s): %s", retry, one_line(exc))
             return str(exc)
+        self._failed_reports = 0
         return None
+
+    def _backoff(self, failures: int) -> float:
+        """The wait after ``failures`` failures in a row.
+
+        ``polling_interval`` doubled each time, at most ``report_interval``:
+        a database outage costs one line per try, not a flood.
+        """
+        base = float(self.settings.polling_interval)
+        growth = float(2 ** max(0, min(failures - 1, 32)))
+        return min(max(base, float(self.settings.report_interval)), base * growth)
 
     # -- one pass ---------------------------------------------------------------------
 
@@ -250,7 +271,9 @@ class Agent:
     def run(self, stop: threading.Event) -> None:
         """Pass every ``polling_interval`` until ``stop`` is set; report state between passes when due.
 
-        A failing pass is logged and retried at the next interval. Returns
+        A failing pass is logged (one line) and retried after a back-off
+        that doubles from ``polling_interval`` up to ``report_interval``
+        while failures last. Returns
         after the pass in progress when ``stop`` is set (a signal handler
         may set it). Blocks for as long as it runs; raises only what
         :meth:`start` raises.
@@ -261,11 +284,17 @@ class Agent:
         while not stop.is_set():
             now = self._clock()
             if now >= next_pass:
+                delay = interval
                 try:
                     self.run_once()
-                except Exception:
-                    LOG.exception("pass failed; retrying in %.1f s", interval)
-                next_pass = max(now + interval, self._clock())
+                    self._failed_passes = 0
+                except Exception as exc:
+                    self._failed_passes += 1
+                    delay = self._backoff(self._failed_passes)
+                    # One line per failure; the traceback only with --debug.
+                    LOG.warning("pass failed; retrying in %.1f s: %s", delay, one_line(exc))
+                    LOG.debug("pass failure", exc_info=True)
+                next_pass = max(now + delay, self._clock())
             elif self._first_report_done and now >= self._next_report:
                 self._report_if_due()
             wake = min(next_pass, self._next_report) if self._first_report_done else next_pass

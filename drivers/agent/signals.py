@@ -17,7 +17,9 @@ class StopOnSignal:
     The agent finishes its current pass, closes its backend and exits 0.
     A second signal raises ``KeyboardInterrupt`` in the main thread: stop
     now (the host is left as the pass left it; the next agent's first
-    sync repairs it). Processes forked while it is active (pyroute2's
+    sync repairs it). Once :meth:`closing` is called (the agent is closing
+    its connections anyway), signals change nothing: the exit code stays
+    what it would have been. Processes forked while it is active (pyroute2's
     namespace helpers) keep the default behaviour. Enter from the main
     thread only (Python delivers signals there).
     """
@@ -30,6 +32,12 @@ class StopOnSignal:
         self.received: int | None = None
         self._pid = os.getpid()
         self._previous: dict[int, Any] = {}
+        self._closing = False
+
+    def closing(self) -> None:
+        """From now on a signal is only noted: the process is closing and exits as planned."""
+        self._closing = True
+        self.event.set()
 
     def __enter__(self) -> StopOnSignal:
         self._pid = os.getpid()
@@ -51,6 +59,10 @@ class StopOnSignal:
         if os.getpid() != self._pid:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
+            return
+        if self._closing:
+            if self.received is None:
+                self.received = signum
             return
         if self.event.is_set():
             raise KeyboardInterrupt

@@ -74,6 +74,7 @@ class CommitProxy:
         self._lock = threading.Lock()
         self._links: list[_Link] = []
         self._closed = False
+        self._down = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
@@ -95,6 +96,19 @@ class CommitProxy:
         with self._lock:
             self._armed = 0
 
+    def down(self) -> None:
+        """A database outage: cut every connection, and cut new ones as soon as they open."""
+        with self._lock:
+            self._down = True
+            links, self._links = list(self._links), []
+        for link in links:
+            self._close(link)
+
+    def up(self) -> None:
+        """The database is back."""
+        with self._lock:
+            self._down = False
+
     # -- plumbing ---------------------------------------------------------------------
     def _accept(self) -> None:
         while not self._closed:
@@ -102,6 +116,9 @@ class CommitProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self._down:
+                client.close()
+                continue
             try:
                 server = socket.create_connection((self.target.host or "127.0.0.1", self.target.port or 0))
             except OSError:

@@ -4,7 +4,9 @@ Run as ``python -m tests.unit.agent.slow_agent <ml2core-agent arguments>``.
 ``[agent] backend`` is ignored: every name loads :class:`SlowBackend`,
 which prints ``initialized``, ``sync start``, ``sync end`` and ``closed``
 on stdout so the test can follow it. ``SLOW_AGENT_SYNC`` is the sync's
-duration in seconds; ``SLOW_AGENT_FAIL=1`` makes every sync raise.
+duration in seconds; ``SLOW_AGENT_FAIL=1`` makes every sync raise;
+``SLOW_AGENT_CLOSE`` makes ``close`` print ``closing`` and take that many
+seconds before ``closed``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class SlowBackend(FakeBackend):
         return super().sync(port_infos)
 
     def close(self) -> None:
+        slow = float(os.environ.get("SLOW_AGENT_CLOSE", "0"))
+        if slow:
+            print("closing", flush=True)
+            time.sleep(slow)
         print("closed", flush=True)
 
 

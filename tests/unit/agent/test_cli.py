@@ -113,8 +113,15 @@ def test_console_script_exits_2_on_an_unknown_backend(write_conf: WriteConf) -> 
 class SlowAgent:
     """``tests.unit.agent.slow_agent`` in a real process; stdout lines collected as they come."""
 
-    def __init__(self, conf: Path, *extra: str, sync: float = 0.0, fail: bool = False) -> None:
-        env = {"PYTHONPATH": str(ROOT), "SLOW_AGENT_SYNC": str(sync), "PATH": "/usr/bin:/bin"}
+    def __init__(
+        self, conf: Path, *extra: str, sync: float = 0.0, fail: bool = False, close: float = 0.0
+    ) -> None:
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "SLOW_AGENT_SYNC": str(sync),
+            "SLOW_AGENT_CLOSE": str(close),
+            "PATH": "/usr/bin:/bin",
+        }
         if fail:
             env["SLOW_AGENT_FAIL"] = "1"
         self.proc = subprocess.Popen(
@@ -197,6 +204,25 @@ def test_a_second_signal_interrupts_the_pass(write_conf: WriteConf, slow_agents:
 
     assert code == 130 and "interrupted" in err
     assert out.splitlines() == ["closed"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_second_signal_while_closing_still_exits_0(
+    signum: int, write_conf: WriteConf, slow_agents: list[SlowAgent]
+) -> None:
+    agent = SlowAgent(_conf(write_conf, polling_interval=60), close=1.0)
+    slow_agents.append(agent)
+    agent.wait_for("sync end")
+
+    agent.proc.send_signal(signal.SIGTERM)
+    agent.wait_for("closing")
+    agent.proc.send_signal(signum)
+    code, out, err = agent.finish()
+
+    assert code == 0, err
+    assert out.splitlines() == ["closed"]
+    assert "stopped by SIGTERM" in err and "interrupted" not in err
 
 
 @pytest.mark.slow

@@ -165,7 +165,7 @@ def test_the_loop_logs_a_failing_pass_and_goes_on(
 
     backend.sync = sync_then_stop  # type: ignore[method-assign,assignment]
 
-    with caplog.at_level(logging.ERROR, logger="drivers.agent"):
+    with caplog.at_level(logging.WARNING, logger="drivers.agent"):
         agent.run(stop)
 
     assert "pass failed" in caplog.text and "OVSDB unreachable" in caplog.text
@@ -196,3 +196,85 @@ def test_start_initializes_the_backend_once_and_close_closes_it(
     agent.close()
 
     assert (backend.initialized, backend.closed) == (1, 1)
+
+
+class _FakeStop:
+    """A stop event for :meth:`Agent.run` on a fake clock: records each wait, stops after ``waits``."""
+
+    def __init__(self, now: list[float], waits: int) -> None:
+        self.now = now
+        self.limit = waits
+        self.waits: list[float] = []
+
+    def is_set(self) -> bool:
+        return len(self.waits) >= self.limit
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(round(timeout or 0.0, 6))
+        self.now[0] += timeout or 0.0
+        return self.is_set()
+
+
+class _OutageClient(FakeClient):
+    """Every call fails as a database outage does until ``up`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__([port_info("a")])
+        self.up = False
+        self.calls = 0
+
+    def _check(self) -> None:
+        self.calls += 1
+        if not self.up:
+            raise DatabaseError(
+                operation="get_host_ports",
+                reason='OperationalError: connection failed: connection to server at "127.0.0.1", '
+                "port 5432 failed: Connection refused\n\tIs the server running on that host?",
+            )
+
+    def report_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        self._check()
+        return super().report_state(state)
+
+    def get_host_ports(self, host: str, agent_type: str | None = None) -> list[dict[str, Any]]:
+        self._check()
+        return super().get_host_ports(host, agent_type)
+
+
+def test_a_database_outage_is_one_warning_line_per_failure_with_exponential_backoff(
+    make_agent: MakeAgent, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [0.0]
+    agent, _ = make_agent(polling_interval=0.5, report_interval=4)
+    client = _OutageClient()
+    agent = Agent(agent.conf, client, agent.backend, clock=lambda: now[0])
+    stop = _FakeStop(now, waits=7)
+
+    with caplog.at_level(logging.DEBUG, logger="drivers.agent"):
+        agent.run(stop)  # type: ignore[arg-type]
+
+    # 0.5 s doubled per failed pass, at most report_interval.
+    assert stop.waits == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    # Each pass: the state report fails, then fetching the ports fails; one line each.
+    assert len(warnings) == 2 * 7
+    for record in warnings:
+        assert record.exc_info is None and "\n" not in record.getMessage()
+        assert "Connection refused Is the server running" in record.getMessage()
+    tracebacks = [r for r in caplog.records if r.exc_info is not None]
+    assert tracebacks and all(r.levelno == logging.DEBUG for r in tracebacks)
+
+
+def test_the_backoff_ends_when_the_database_is_back(make_agent: MakeAgent) -> None:
+    now = [0.0]
+    agent, _ = make_agent(polling_interval=0.5, report_interval=4)
+    client = _OutageClient()
+    agent = Agent(agent.conf, client, agent.backend, clock=lambda: now[0])
+
+    agent.run(_FakeStop(now, waits=4))  # type: ignore[arg-type]
+    client.up = True
+    stop = _FakeStop(now, waits=3)
+    agent.run(stop)  # type: ignore[arg-type]
+
+    assert stop.waits[-2:] == [0.5, 0.5]
+    assert client.reports and client.reports[0]["start_flag"] is True
