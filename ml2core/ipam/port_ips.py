@@ -204,4 +204,29 @@ def replace(session: Session, allocator: Allocator, requests: list[Request]) -> 
     allocator.assign(requests, keep=wanted)
 
 
-__all__ = ["Allocator", "Request", "parse", "replace"]
+def follow_mac(session: Session, allocator: Allocator) -> None:
+    """Give the port the EUI-64 address of its (new) MAC on every SLAAC / DHCPv6-stateless subnet.
+
+    Such an address is derived from the MAC, so a changed MAC changes it
+    (as Neutron recomputes it); the old one is released, free for a port
+    that takes the old MAC. Inside the caller's transaction.
+    """
+    subnets = {row.id: row for row in allocator.subnets if ipam.is_auto_address(row.ipv6_address_mode)}
+    for subnet_id, ip in current(session, allocator.port_id):
+        row = subnets.get(subnet_id)
+        if row is None:
+            continue
+        wanted = ipam.eui64(netaddr.IPNetwork(row.cidr), allocator.mac)
+        if netaddr.IPAddress(ip) == wanted:
+            continue
+        session.execute(
+            sa.delete(IpAllocation).where(
+                IpAllocation.port_id == allocator.port_id,
+                IpAllocation.subnet_id == subnet_id,
+                IpAllocation.ip_key == ipam.key(netaddr.IPAddress(ip)),
+            )
+        )
+        allocator._claim(row, wanted)
+
+
+__all__ = ["Allocator", "Request", "follow_mac", "parse", "replace"]

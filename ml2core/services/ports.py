@@ -327,11 +327,16 @@ class PortService:
                 ).first():
                     raise MacAddressInUse(network_id=row.network_id, mac=new_mac, field="mac_address")
                 row.mac_address = new_mac
-            if requests is not None:
+            mac_changed = new_mac is not None and new_mac != original["mac_address"]
+            if requests is not None or mac_changed:
                 allocator = port_ips.Allocator(
                     session, row.network_id, port_id, row.mac_address, row.device_owner
                 )
-                port_ips.replace(session, allocator, requests)
+                if requests is not None:
+                    port_ips.replace(session, allocator, requests)
+                if mac_changed:
+                    session.flush()
+                    port_ips.follow_mac(session, allocator)
                 session.expire(row, ["fixed_ips"])
             rebind = self._apply_binding(c, row, binding, original_levels)
             session.flush()
