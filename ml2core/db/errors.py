@@ -48,6 +48,17 @@ _MYSQL_TIMEOUTS = {1969, 3024}
 # shutdown, cannot connect now, connection failures.
 _PG_RETRYABLE_PREFIXES = ("40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03", "08")
 _PG_TIMEOUTS = ("57014",)
+# psycopg reports a failed connect without a SQLSTATE: these say the server
+# is (for now) unreachable, as MySQL's 2003 does; a refused password does not.
+_CANNOT_CONNECT = (
+    "connection refused",
+    "could not connect",
+    "no route to host",
+    "timeout expired",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+)
 
 
 def _mysql_code(orig: BaseException) -> int | None:
@@ -79,6 +90,8 @@ def is_retryable(exc: BaseException) -> bool:
         text = str(orig).lower()
         if "database is locked" in text or "database table is locked" in text:
             return True
+        if isinstance(exc, sa_exc.OperationalError) and any(f in text for f in _CANNOT_CONNECT):
+            return True
         if isinstance(exc, sa_exc.OperationalError) and (
             "server closed the connection" in text
             or ("connection" in text and ("lost" in text or "terminat" in text or "reset" in text))
@@ -109,16 +122,15 @@ def is_timeout(exc: BaseException) -> bool:
     return isinstance(sqlstate, str) and sqlstate.startswith(_PG_TIMEOUTS)
 
 
+def _reason(exc: BaseException) -> str:
+    """One line, at most 500 characters (drivers' messages span several lines)."""
+    text = " ".join(f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}".split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
 def wrap(exc: BaseException, operation: str) -> Ml2CoreError:
     """Turn a database driver exception into ml2core's (caller chains the cause)."""
-    reason = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}"
-    if len(reason) > 500:
-        reason = reason[:497] + "..."
-    return DatabaseError(operation=operation, reason=reason)
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}"[:500]
+    return DatabaseError(operation=operation, reason=_reason(exc))
 
 
 def _took_effect(done: Callable[[T], bool] | None, unknown: CommitUnknown | None, operation: str) -> bool:

@@ -89,3 +89,23 @@ def test_a_clash_on_the_port_id_is_not_reported_as_a_mac_in_use(make_plugin) -> 
         plugin._core.write("create_port", ADMIN, insert_again)
     assert isinstance(info.value.__cause__, sa.exc.IntegrityError)
     assert [p["id"] for p in plugin.get_ports(ADMIN)] == [port["id"]]
+
+
+@pytest.mark.db_server
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_a_server_that_refuses_connections_is_retryable_error_in_one_line(backend: str) -> None:
+    """A database that is down (restarting, failing over) is transient, on both servers."""
+    import socket
+
+    from ml2core import Ml2Plugin
+    from ml2core.testing import make_conf
+    from tests import dbutil
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once closed
+    admin = dbutil.PG_ADMIN if backend == "postgresql" else dbutil.MY_ADMIN
+    url = sa.engine.make_url(admin).set(port=port).render_as_string(hide_password=False)
+    with pytest.raises(RetryableError) as info:
+        Ml2Plugin(make_conf(database={"max_retries": 1}), db_url=url)
+    assert "\n" not in str(info.value) and info.value.kwargs["attempts"] == 2
