@@ -113,10 +113,13 @@ class Ml2Plugin:
     dispose of it, and ml2core never joins a transaction of the caller's.
 
     Construction checks the configuration (``ConfigError``, before the
-    database is touched), loads the drivers (``DriverNotFound``,
-    ``DriverLoadError``), applies pending expand migrations under a database
-    lock unless ``[database] auto_migrate`` is false, then initializes the
-    mechanism and extension drivers. It may block on the database.
+    database is touched; a bad ``[database] connection`` too), loads the
+    drivers (``DriverNotFound``, ``DriverLoadError``), checks the schema
+    (newer expand revisions are tolerated with one log line, a newer
+    contract revision is ``DatabaseError``), applies pending expand
+    migrations under a database lock unless ``[database] auto_migrate`` is
+    false, then initializes the mechanism and extension drivers. It may
+    block on the database; lost connections are retried as in any call.
 
     One plugin may be shared by many threads; each process makes its own.
     """
