@@ -50,11 +50,31 @@ def parse_cidr(value: object, ip_version: object) -> tuple[netaddr.IPNetwork, in
         if ip_version not in (4, 6) or isinstance(ip_version, bool):
             raise InvalidInput(field="ip_version", reason="must be 4 or 6")
         raise InvalidInput(field="ip_version", reason=f"cidr {value} is not an IPv{ip_version} network")
+    if net.prefixlen == 0:
+        raise InvalidInput(field="cidr", reason="0 is not allowed as CIDR prefix length")
+    if net.version == 6 and net.network == netaddr.IPAddress("::"):
+        raise InvalidInput(field="cidr", reason="IPv6 subnet '::' is not supported")
     if net.version == 4 and net.prefixlen > 30:
         raise InvalidInput(field="cidr", reason="an IPv4 subnet needs a prefix length of at most 30")
     if net.version == 6 and net.prefixlen > 126:
         raise InvalidInput(field="cidr", reason="an IPv6 subnet needs a prefix length of at most 126")
     return net, net.version
+
+
+def check_dhcp(net: netaddr.IPNetwork) -> None:
+    """InvalidInput (``enable_dhcp``) for a CIDR that cannot have DHCP, as Neutron.
+
+    Called on create with DHCP enabled and on an update that turns it on.
+    """
+    reason = None
+    if net.is_multicast():
+        reason = "Multicast IP subnet is not supported if enable_dhcp is True"
+    elif net.is_loopback():
+        reason = "Loopback IP subnet is not supported if enable_dhcp is True"
+    elif net.version == 4 and net.first == 0:
+        reason = "First IP '0.0.0.0' of network is not supported if enable_dhcp is True."
+    if reason:
+        raise InvalidInput(field="enable_dhcp", reason=reason)
 
 
 def parse_ip(value: object, field: str, net: netaddr.IPNetwork | None = None) -> netaddr.IPAddress:

@@ -179,6 +179,8 @@ class SubnetService:
         ra_mode = ipam.ipv6_mode(data.get("ipv6_ra_mode"), "ipv6_ra_mode", version, net)
         name = string(data.get("name", ""), "name")
         enable_dhcp = boolean(data.get("enable_dhcp", True), "enable_dhcp")
+        if enable_dhcp:
+            ipam.check_dhcp(net)
         subnet_id = new_id()
 
         def run(c: Context) -> tuple[dict[str, Any], NetworkContextImpl]:
@@ -239,7 +241,10 @@ class SubnetService:
             if "name" in data:
                 row.name = string(data["name"], "name")
             if "enable_dhcp" in data:
-                row.enable_dhcp = boolean(data["enable_dhcp"], "enable_dhcp")
+                enable = boolean(data["enable_dhcp"], "enable_dhcp")
+                if enable and not row.enable_dhcp:
+                    ipam.check_dhcp(net)
+                row.enable_dhcp = enable
             gw = netaddr.IPAddress(row.gateway_ip) if row.gateway_ip else None
             if "gateway_ip" in data:
                 gw = ipam.gateway(net, data["gateway_ip"])

@@ -162,3 +162,40 @@ def test_network_lists_its_subnets(plugin, net) -> None:
     s1 = plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "10.1.0.0/24"})
     s2 = plugin.create_subnet(P1, {"network_id": net["id"], "cidr": "2001:db8::/64"})
     assert sorted(plugin.get_network(P1, net["id"])["subnets"]) == sorted([s1["id"], s2["id"]])
+
+
+@pytest.mark.parametrize(
+    ("cidr", "reason"),
+    [
+        ("0.0.0.0/0", "0 is not allowed as CIDR prefix length"),
+        ("::/0", "0 is not allowed as CIDR prefix length"),
+        ("::/64", "IPv6 subnet '::' is not supported"),
+    ],
+)
+def test_subnets_neutron_refuses_always(plugin, net, cidr, reason) -> None:
+    for dhcp in (True, False):
+        with pytest.raises(InvalidInput, match=reason) as err:
+            plugin.create_subnet(P1, {"network_id": net["id"], "cidr": cidr, "enable_dhcp": dhcp})
+        assert err.value.field == "cidr"
+    assert plugin.get_subnets(P1) == []
+
+
+@pytest.mark.parametrize(
+    ("cidr", "reason"),
+    [
+        ("224.0.0.0/24", "Multicast IP subnet is not supported if enable_dhcp is True"),
+        ("ff00::/8", "Multicast IP subnet is not supported if enable_dhcp is True"),
+        ("127.0.0.0/8", "Loopback IP subnet is not supported if enable_dhcp is True"),
+        ("0.0.0.0/8", "First IP '0.0.0.0' of network is not supported if enable_dhcp is True"),
+    ],
+)
+def test_subnets_neutron_refuses_with_dhcp(plugin, net, cidr, reason) -> None:
+    with pytest.raises(InvalidInput, match=reason) as err:
+        plugin.create_subnet(P1, {"network_id": net["id"], "cidr": cidr})
+    assert err.value.field == "enable_dhcp"
+    assert plugin.get_subnets(P1) == []
+    # Without DHCP Neutron takes them; turning DHCP on later is refused the same way.
+    subnet = plugin.create_subnet(P1, {"network_id": net["id"], "cidr": cidr, "enable_dhcp": False})
+    with pytest.raises(InvalidInput, match=reason):
+        plugin.update_subnet(P1, subnet["id"], {"enable_dhcp": True})
+    assert plugin.get_subnet(P1, subnet["id"])["enable_dhcp"] is False
