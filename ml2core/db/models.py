@@ -25,14 +25,19 @@ HOST_LEN = 255
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+#: MariaDB's binary collation that does not pad: ``'a '`` and ``'a'`` differ, as on the others.
+BYTE_COLLATION = "utf8mb4_nopad_bin"
+
+
 def KeyString(length: int) -> sa.types.TypeEngine[str]:
     """A string compared byte for byte on every database.
 
-    MariaDB's default collation is case- and accent-insensitive, so
-    ``physnet1`` and ``PHYSNET1`` would collide in a unique key there and
-    nowhere else.
+    Every string column is one: MariaDB's default collation ignores case,
+    accents and trailing spaces, so ``Proj-B``, ``prój-b`` and ``proj-b ``
+    would see project ``proj-b``'s resources there and nowhere else, and
+    ``physnet1`` and ``PHYSNET1`` would collide in a unique key.
     """
-    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+    return sa.String(length).with_variant(mysql.VARCHAR(length, collation=BYTE_COLLATION), "mysql", "mariadb")
 
 
 naming_convention = {
@@ -56,12 +61,12 @@ class Base(DeclarativeBase):
 class Network(Base):
     __tablename__ = "ml2core_networks"
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
-    project_id: Mapped[str] = mapped_column(sa.String(NAME_LEN), index=True)
-    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
+    project_id: Mapped[str] = mapped_column(KeyString(NAME_LEN), index=True)
+    name: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="")
     admin_state_up: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     shared: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    status: Mapped[str] = mapped_column(sa.String(16), default="ACTIVE")
+    status: Mapped[str] = mapped_column(KeyString(16), default="ACTIVE")
     mtu: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
@@ -85,9 +90,9 @@ class NetworkSegment(Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
     network_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
     )
     network_type: Mapped[str] = mapped_column(KeyString(TYPE_LEN))
     physical_network: Mapped[str | None] = mapped_column(KeyString(PHYSNET_LEN), nullable=True)
@@ -112,32 +117,32 @@ class SegmentAllocation(Base):
 class NetworkSegmentRange(Base):
     __tablename__ = "ml2core_network_segment_ranges"
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="")
     network_type: Mapped[str] = mapped_column(KeyString(TYPE_LEN), index=True)
     physical_network: Mapped[str] = mapped_column(KeyString(PHYSNET_LEN), default="")
     minimum: Mapped[int] = mapped_column(BigInt)
     maximum: Mapped[int] = mapped_column(BigInt)
     shared: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    project_id: Mapped[str | None] = mapped_column(sa.String(NAME_LEN), nullable=True, index=True)
+    project_id: Mapped[str | None] = mapped_column(KeyString(NAME_LEN), nullable=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
 
 
 class Subnet(Base):
     __tablename__ = "ml2core_subnets"
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
     network_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
     )
-    project_id: Mapped[str] = mapped_column(sa.String(NAME_LEN), index=True)
-    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
-    cidr: Mapped[str] = mapped_column(sa.String(64))
+    project_id: Mapped[str] = mapped_column(KeyString(NAME_LEN), index=True)
+    name: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="")
+    cidr: Mapped[str] = mapped_column(KeyString(64))
     ip_version: Mapped[int] = mapped_column(sa.Integer)
-    gateway_ip: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    gateway_ip: Mapped[str | None] = mapped_column(KeyString(64), nullable=True)
     enable_dhcp: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    ipv6_address_mode: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
-    ipv6_ra_mode: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    ipv6_address_mode: Mapped[str | None] = mapped_column(KeyString(16), nullable=True)
+    ipv6_ra_mode: Mapped[str | None] = mapped_column(KeyString(16), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
 
@@ -149,32 +154,32 @@ class Subnet(Base):
 class IpAllocationPool(Base):
     __tablename__ = "ml2core_ip_allocation_pools"
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
     subnet_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_subnets.id", ondelete="CASCADE"), index=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_subnets.id", ondelete="CASCADE"), index=True
     )
-    first_ip: Mapped[str] = mapped_column(sa.String(64))
-    last_ip: Mapped[str] = mapped_column(sa.String(64))
+    first_ip: Mapped[str] = mapped_column(KeyString(64))
+    last_ip: Mapped[str] = mapped_column(KeyString(64))
     # Fixed-width hex of the address: sorts like the number, on every database.
-    first_key: Mapped[str] = mapped_column(sa.String(32))
-    last_key: Mapped[str] = mapped_column(sa.String(32))
+    first_key: Mapped[str] = mapped_column(KeyString(32))
+    last_key: Mapped[str] = mapped_column(KeyString(32))
 
 
 class Port(Base):
     __tablename__ = "ml2core_ports"
     __table_args__ = (sa.UniqueConstraint("network_id", "mac_address"),)
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
     network_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_networks.id", ondelete="CASCADE"), index=True
     )
-    project_id: Mapped[str] = mapped_column(sa.String(NAME_LEN), index=True)
-    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
-    mac_address: Mapped[str] = mapped_column(sa.String(32))
-    device_id: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="", index=True)
-    device_owner: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
+    project_id: Mapped[str] = mapped_column(KeyString(NAME_LEN), index=True)
+    name: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="")
+    mac_address: Mapped[str] = mapped_column(KeyString(32))
+    device_id: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="", index=True)
+    device_owner: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="")
     admin_state_up: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="DOWN")
+    status: Mapped[str] = mapped_column(KeyString(16), default="DOWN")
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
 
@@ -195,26 +200,26 @@ class IpAllocation(Base):
     __tablename__ = "ml2core_ip_allocations"
 
     subnet_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_subnets.id", ondelete="CASCADE"), primary_key=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_subnets.id", ondelete="CASCADE"), primary_key=True
     )
-    ip_key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    ip_address: Mapped[str] = mapped_column(sa.String(64))
+    ip_key: Mapped[str] = mapped_column(KeyString(32), primary_key=True)
+    ip_address: Mapped[str] = mapped_column(KeyString(64))
     port_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), index=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), index=True
     )
-    network_id: Mapped[str] = mapped_column(sa.String(ID_LEN), index=True)
+    network_id: Mapped[str] = mapped_column(KeyString(ID_LEN), index=True)
 
 
 class PortBinding(Base):
     __tablename__ = "ml2core_port_bindings"
 
     port_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), primary_key=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), primary_key=True
     )
     host: Mapped[str] = mapped_column(KeyString(HOST_LEN), default="", index=True)
-    vnic_type: Mapped[str] = mapped_column(sa.String(64), default="normal")
+    vnic_type: Mapped[str] = mapped_column(KeyString(64), default="normal")
     profile: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    vif_type: Mapped[str] = mapped_column(sa.String(64), default="unbound")
+    vif_type: Mapped[str] = mapped_column(KeyString(64), default="unbound")
     vif_details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # Bumped by every change of host, vnic type, profile or binding result;
     # a binding result commits only if the revision it started from is current.
@@ -226,13 +231,13 @@ class PortBindingLevel(Base):
     __tablename__ = "ml2core_port_binding_levels"
 
     port_id: Mapped[str] = mapped_column(
-        sa.String(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), primary_key=True
+        KeyString(ID_LEN), sa.ForeignKey("ml2core_ports.id", ondelete="CASCADE"), primary_key=True
     )
     host: Mapped[str] = mapped_column(KeyString(HOST_LEN), primary_key=True)
     level: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
-    driver: Mapped[str] = mapped_column(sa.String(64))
+    driver: Mapped[str] = mapped_column(KeyString(64))
     segment_id: Mapped[str | None] = mapped_column(
-        sa.String(ID_LEN),
+        KeyString(ID_LEN),
         sa.ForeignKey("ml2core_network_segments.id", ondelete="SET NULL"),
         nullable=True,
         index=True,
@@ -243,9 +248,9 @@ class Agent(Base):
     __tablename__ = "ml2core_agents"
     __table_args__ = (sa.UniqueConstraint("agent_type", "host"),)
 
-    id: Mapped[str] = mapped_column(sa.String(ID_LEN), primary_key=True)
+    id: Mapped[str] = mapped_column(KeyString(ID_LEN), primary_key=True)
     agent_type: Mapped[str] = mapped_column(KeyString(NAME_LEN))
-    binary: Mapped[str] = mapped_column(sa.String(NAME_LEN), default="")
+    binary: Mapped[str] = mapped_column(KeyString(NAME_LEN), default="")
     host: Mapped[str] = mapped_column(KeyString(HOST_LEN), index=True)
     admin_state_up: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     configurations: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)

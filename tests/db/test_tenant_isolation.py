@@ -1,0 +1,103 @@
+"""Tenant isolation compares identifiers byte for byte on every database (issue 23).
+
+MariaDB's default collation ignores case, accents and trailing spaces; these
+fail there without the ``e0002_byte_ids`` migration and the byte-compared
+models.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ml2core import Context
+from ml2core.db.models import BYTE_COLLATION, Base
+from ml2core.exceptions import NetworkNotFound, PortNotFound, SubnetNotFound
+
+ADMIN = Context.admin()
+OWNER = Context("proj-b")
+LOOK_ALIKES = ["PROJ-B", "Proj-B", "proj-b ", "prój-b", "proj-b\t"]
+
+
+@pytest.fixture
+def plugin(make_plugin):
+    return make_plugin(ml2={"project_network_types": ["vxlan"]}, ml2_type_vxlan={"vni_ranges": ["1:100"]})
+
+
+@pytest.fixture
+def owned(plugin):
+    net = plugin.create_network(OWNER, {"name": "Web"})
+    sub = plugin.create_subnet(OWNER, {"network_id": net["id"], "cidr": "10.7.0.0/24"})
+    port = plugin.create_port(OWNER, {"network_id": net["id"]})
+    return net, sub, port
+
+
+@pytest.mark.parametrize("project", LOOK_ALIKES)
+def test_look_alike_project_sees_nothing(plugin, owned, project) -> None:
+    net, sub, port = owned
+    other = Context(project)
+    assert plugin.get_networks(other) == []
+    assert plugin.get_subnets(other) == []
+    assert plugin.get_ports(other) == []
+    with pytest.raises(NetworkNotFound):
+        plugin.get_network(other, net["id"])
+    with pytest.raises(SubnetNotFound):
+        plugin.get_subnet(other, sub["id"])
+    with pytest.raises(PortNotFound):
+        plugin.get_port(other, port["id"])
+    with pytest.raises(NetworkNotFound):
+        plugin.create_port(other, {"network_id": net["id"]})
+    assert [p["id"] for p in plugin.get_ports(ADMIN)] == [port["id"]]
+
+
+def test_ids_are_compared_exactly(plugin, owned) -> None:
+    net, sub, port = owned
+    for get, ident, exc in (
+        (plugin.get_network, net["id"], NetworkNotFound),
+        (plugin.get_subnet, sub["id"], SubnetNotFound),
+        (plugin.get_port, port["id"], PortNotFound),
+    ):
+        for variant in (ident.upper(), ident + " "):
+            with pytest.raises(exc):
+                get(OWNER, variant)
+            with pytest.raises(exc):
+                get(ADMIN, variant)
+
+
+def test_name_filters_are_exact(plugin, owned) -> None:
+    net, _sub, _port = owned
+    assert [n["id"] for n in plugin.get_networks(OWNER, filters={"name": ["Web"]})] == [net["id"]]
+    for variant in ("web", "Web ", "WEB", "Wéb"):
+        assert plugin.get_networks(OWNER, filters={"name": [variant]}) == []
+
+
+def test_project_id_filter_is_exact_for_admins(plugin, owned) -> None:
+    net, _sub, _port = owned
+    assert [n["id"] for n in plugin.get_networks(ADMIN, filters={"project_id": ["proj-b"]})] == [net["id"]]
+    assert plugin.get_networks(ADMIN, filters={"project_id": ["PROJ-B"]}) == []
+
+
+def test_every_string_column_is_byte_compared(plugin, backend) -> None:
+    """The schema the migrations built, read back from the server."""
+    if backend != "mariadb":
+        pytest.skip("collations are MariaDB's; PostgreSQL and SQLite compare bytes (tests above)")
+    tables = sorted(Base.metadata.tables)
+    with plugin.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+                " WHERE table_schema = DATABASE() AND collation_name IS NOT NULL"
+            )
+        ).all()
+    seen = {(t, c): coll for t, c, coll in rows if t in tables}
+    assert {t for t, _ in seen} == set(tables)
+    wrong = {k: v for k, v in seen.items() if v not in (BYTE_COLLATION, "utf8mb4_bin")}
+    # JSON columns are utf8mb4_bin (MariaDB's alias); every text column is nopad.
+    json_cols = {
+        (t.name, c.name)
+        for t in Base.metadata.tables.values()
+        for c in t.columns
+        if isinstance(c.type, sa.JSON)
+    }
+    assert wrong == {}
+    assert {k for k, v in seen.items() if v != BYTE_COLLATION} <= json_cols
