@@ -18,8 +18,11 @@ from typing import Any
 from ml2core.context import Context
 from ml2core.exceptions import InvalidInput, NotAuthorized
 
-#: The owner of resources an admin context without a project creates.
-ADMIN_PROJECT = "admin"
+#: The owner of resources an admin context without a project creates: no
+#: project. A ``Context`` cannot carry an empty project ID, so no project
+#: name confers ownership of them (before ``e0003_admin_owner`` this was
+#: ``"admin"``, which ``Context("admin")`` owned).
+ADMIN_PROJECT = ""
 
 ADMIN_ONLY_WRITE = frozenset(
     {

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ml2core import Context
 from ml2core.db.models import BYTE_COLLATION, Base
-from ml2core.exceptions import NetworkNotFound, PortNotFound, SubnetNotFound
+from ml2core.exceptions import NetworkNotFound, NotAuthorized, PortNotFound, SubnetNotFound
 
 ADMIN = Context.admin()
 OWNER = Context("proj-b")
@@ -101,3 +101,57 @@ def test_every_string_column_is_byte_compared(plugin, backend) -> None:
     }
     assert wrong == {}
     assert {k for k, v in seen.items() if v != BYTE_COLLATION} <= json_cols
+
+
+# Item 3: no project name owns what an admin created without a project.
+NAMED_ADMIN = Context("admin")
+
+
+def test_a_project_named_admin_owns_nothing_an_admin_created(plugin) -> None:
+    private = plugin.create_network(ADMIN, {"name": "infra"})
+    shared = plugin.create_network(ADMIN, {"name": "public", "shared": True})
+    assert private["project_id"] == "" and shared["project_id"] == ""
+    with pytest.raises(NetworkNotFound):
+        plugin.get_network(NAMED_ADMIN, private["id"])
+    with pytest.raises(NetworkNotFound):
+        plugin.update_network(NAMED_ADMIN, private["id"], {"name": "mine"})
+    assert [n["id"] for n in plugin.get_networks(NAMED_ADMIN)] == [shared["id"]]
+    with pytest.raises(NotAuthorized):
+        plugin.create_subnet(NAMED_ADMIN, {"network_id": shared["id"], "cidr": "10.8.0.0/24"})
+    with pytest.raises(NotAuthorized):
+        plugin.update_network(NAMED_ADMIN, shared["id"], {"name": "mine"})
+    with pytest.raises(NotAuthorized):
+        plugin.delete_network(NAMED_ADMIN, shared["id"])
+    assert {n["name"] for n in plugin.get_networks(ADMIN)} == {"infra", "public"}
+    assert plugin.get_subnets(ADMIN) == []
+
+
+def test_admin_rows_of_older_releases_are_rewritten(backend, tmp_path) -> None:
+    """A database written by 0.1 (``project_id = "admin"``) migrates to no owner."""
+    from ml2core.db import migration
+    from ml2core.db.engine import make_engine
+    from tests import dbutil
+
+    with dbutil.empty_database(backend, str(tmp_path)) as url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                cfg = migration.alembic_config(conn)
+                from alembic import command
+
+                command.upgrade(cfg, "e0002_byte_ids")
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO ml2core_networks (id, project_id, name, admin_state_up, shared,"
+                        " status, mtu, created_at, updated_at) VALUES ('n-admin', 'admin', 'old', true,"
+                        " false, 'ACTIVE', 1450, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP),"
+                        " ('n-p1', 'p1', 'keep', true, false, 'ACTIVE', 1450, CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP)"
+                    )
+                )
+            migration.upgrade(engine)
+            with engine.connect() as conn:
+                owners = dict(conn.execute(sa.text("SELECT id, project_id FROM ml2core_networks")).all())
+        finally:
+            engine.dispose()
+    assert owners == {"n-admin": "", "n-p1": "p1"}
