@@ -189,6 +189,15 @@ class PortService:
             session = c.session
             assert session is not None
             network = self.views.networks.load(c, data["network_id"], for_share=True)
+            policy.check_port(
+                c,
+                "create",
+                data,
+                requests,
+                owner=None,
+                network_owner=network.project_id,
+                shared=network.shared,
+            )
             project_id = policy.project_for_create(c, data)
             row = self._insert(
                 c,
@@ -291,9 +300,6 @@ class PortService:
     def update(self, ctx: Context, port_id: str, body: object) -> dict[str, Any]:
         data = unwrap(body, "port")
         check_keys(data, UPDATE_KEYS | self.core.extensions.attributes("port"), "PUT")
-        policy.check_admin_attributes(ctx, data)
-        if "mac_address" in data and not ctx.is_admin:
-            raise InvalidInput(field="mac_address", reason="only an admin may change a port's MAC address")
         simple: dict[str, Any] = {}
         for key in ("name", "device_id", "device_owner"):
             if key in data:
@@ -310,8 +316,19 @@ class PortService:
             session = c.session
             assert session is not None
             row = self.load(c, port_id)
-            policy.check_owner(c, row.project_id, "update port")
-            assert row.binding is not None
+            network = session.get(Network, row.network_id)
+            assert network is not None and row.binding is not None
+            # After the load: a port the caller cannot see is NotFound, whatever it asked (Neutron).
+            policy.check_admin_attributes(c, data)
+            policy.check_port(
+                c,
+                "update",
+                data,
+                requests,
+                owner=row.project_id,
+                network_owner=network.project_id,
+                shared=network.shared,
+            )
             original = self.views.port_dict(c, row)
             original_levels = levels_of(session, [port_id])[port_id]
             for key, value in simple.items():
@@ -416,7 +433,9 @@ class PortService:
     def delete(self, ctx: Context, port_id: str) -> None:
         def run(c: Context) -> list[Callable[[], None]]:
             row = self.load(c, port_id)
-            policy.check_owner(c, row.project_id, "delete port")
+            network = c.session.get(Network, row.network_id) if c.session is not None else None
+            assert network is not None
+            policy.check_owner(c, row.project_id, "delete port", network_owner=network.project_id)
             return self._delete_row(c, row)
 
         for callback in self.core.write("delete_port", ctx, run, done=row_gone(Port, port_id)):

@@ -76,8 +76,11 @@ def pools_of(row: Subnet) -> list[ipam.Pool]:
 def visible_subnets(ctx: Context, stmt: sa.Select[Any]) -> sa.Select[Any]:
     if ctx.is_admin:
         return stmt
-    shared = sa.select(Network.id).where(Network.shared.is_(True))
-    return stmt.where(sa.or_(Subnet.project_id == ctx.project_id, Subnet.network_id.in_(shared)))
+    # Neutron's get_subnet: its owner, anyone on a shared network, and the network's owner.
+    networks = sa.select(Network.id).where(
+        sa.or_(Network.shared.is_(True), Network.project_id == ctx.project_id)
+    )
+    return stmt.where(sa.or_(Subnet.project_id == ctx.project_id, Subnet.network_id.in_(networks)))
 
 
 def _set_pools(row: Subnet, pools: list[ipam.Pool]) -> None:
@@ -110,6 +113,11 @@ class SubnetService:
             raise SubnetNotFound(subnet_id=subnet_id, field="subnet_id")
         assert isinstance(row, Subnet)
         return row
+
+    def _lock_network(self, ctx: Context, row: Subnet) -> Network:
+        """The subnet's network, locked: the subnet's owner may not see it (an admin made the
+        subnet for it on another project's network), so it is read as an admin."""
+        return self.networks.load(Context.admin().with_session(ctx.session), row.network_id, for_update=True)
 
     def _network_context(self, ctx: Context, network_id: str) -> NetworkContextImpl:
         session = ctx.session
@@ -234,8 +242,8 @@ class SubnetService:
             session = c.session
             assert session is not None
             row = self.load(c, subnet_id)
-            self.networks.load(c, row.network_id, for_update=True)
-            policy.check_owner(c, row.project_id, "update subnet")
+            network = self._lock_network(c, row)
+            policy.check_owner(c, row.project_id, "update subnet", network_owner=network.project_id)
             original = subnet_dict(row)
             net = netaddr.IPNetwork(row.cidr)
             if "name" in data:
@@ -281,8 +289,8 @@ class SubnetService:
             session = c.session
             assert session is not None
             row = self.load(c, subnet_id)
-            self.networks.load(c, row.network_id, for_update=True)
-            policy.check_owner(c, row.project_id, "delete subnet")
+            network = self._lock_network(c, row)
+            policy.check_owner(c, row.project_id, "delete subnet", network_owner=network.project_id)
             used = session.execute(
                 sa.select(sa.func.count())
                 .select_from(IpAllocation)

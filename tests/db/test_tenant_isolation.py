@@ -155,3 +155,38 @@ def test_admin_rows_of_older_releases_are_rewritten(backend, tmp_path) -> None:
         finally:
             engine.dispose()
     assert owners == {"n-admin": "", "n-p1": "p1"}
+
+
+# Item 2: no squatting on a network one does not own.
+
+
+def test_no_squatting_on_an_admins_shared_network(plugin) -> None:
+    net = plugin.create_network(ADMIN, {"shared": True})
+    sub = plugin.create_subnet(ADMIN, {"network_id": net["id"], "cidr": "10.9.0.0/24"})
+    victim = plugin.create_port(Context("proj-v"), {"network_id": net["id"]})
+    tenant = Context("proj-a")
+    attempts = [
+        # The subnet's gateway, as a router interface (the gateway check skips router ports).
+        {
+            "device_owner": "network:router_interface",
+            "fixed_ips": [{"subnet_id": sub["id"], "ip_address": "10.9.0.1"}],
+        },
+        {"device_owner": "network:dhcp"},
+        {"fixed_ips": [{"subnet_id": sub["id"], "ip_address": "10.9.0.50"}]},
+        {"mac_address": "fa:16:3e:12:34:56"},
+        # Another project's address and MAC: refused without saying they are in use.
+        {"fixed_ips": [{"ip_address": victim["fixed_ips"][0]["ip_address"]}]},
+        {"mac_address": victim["mac_address"]},
+    ]
+    for body in attempts:
+        with pytest.raises(NotAuthorized) as err:
+            plugin.create_port(tenant, {"network_id": net["id"], **body})
+        assert "in use" not in str(err.value)
+    assert [p["id"] for p in plugin.get_ports(ADMIN)] == [victim["id"]]
+    # What a tenant may do there: a port with an address the network picks, on the subnet it names.
+    mine = plugin.create_port(tenant, {"network_id": net["id"], "fixed_ips": [{"subnet_id": sub["id"]}]})
+    for body in attempts[:4]:
+        with pytest.raises(NotAuthorized):
+            plugin.update_port(tenant, mine["id"], body)
+    assert plugin.get_port(tenant, mine["id"])["fixed_ips"] == mine["fixed_ips"]
+    assert plugin.get_port(tenant, mine["id"])["device_owner"] == ""

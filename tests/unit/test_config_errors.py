@@ -95,3 +95,23 @@ def test_the_cli_and_the_agent_name_a_config_file_that_is_not_utf8(latin1_conf: 
     err = io.StringIO()
     assert agent_main(["--config-file", str(latin1_conf)], err=err) == 2
     assert err.getvalue().count("\n") == 1 and str(latin1_conf) in err.getvalue()
+
+
+SECRET_URL = "mysql://root:S3cretPW@db.example/x"  # no +pymysql: the MySQLdb driver is missing
+
+
+def test_a_password_never_shows_when_the_driver_cannot_load(tmp_path: Path) -> None:
+    """Issue 23: the embedded error, the CLI (also with --debug) and the agent hide it."""
+    with pytest.raises(ConfigError) as info:
+        Ml2Plugin(make_conf(), db_url=SECRET_URL)
+    assert "S3cretPW" not in str(info.value) and "root:***@db.example" in str(info.value)
+    assert "S3cretPW" not in repr(info.value) and "S3cretPW" not in str(info.value.__dict__)
+    for argv in (("network", "list"), ("--debug", "network", "list"), ("db", "current")):
+        result = run_main(*argv, "--db-url", SECRET_URL)
+        assert result.code != 0
+        assert "S3cretPW" not in result.out + result.err, argv
+    conf = tmp_path / "compute.conf"
+    conf.write_text(f"[database]\nconnection = {SECRET_URL}\n[agent]\nbackend = linuxbridge\n")
+    err = io.StringIO()
+    assert agent_main(["--config-file", str(conf), "--once"], err=err) != 0
+    assert "S3cretPW" not in err.getvalue() and "root:***@db.example" in err.getvalue()
