@@ -14,7 +14,7 @@ option and the entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from oslo_config import cfg
 
@@ -268,7 +268,6 @@ class Settings:
     project_network_types: list[str]
     mechanism_drivers: list[str]
     extension_drivers: list[str]
-    physnet_mtus: dict[str, int] = field(default_factory=dict)
     max_bind_tries: int = 10
     max_retries: int = 10
     agent_down_time: int = 75
@@ -338,7 +337,7 @@ def validate(conf: cfg.ConfigOpts) -> Settings:
         option="[ml2_type_gre] tunnel_id_ranges",
         bounds=(constants.MIN_GRE_ID, constants.MAX_GRE_ID),
     )
-    mtus = ranges.parse_physnet_mtus(conf.ml2.physical_network_mtus)
+    ranges.parse_physnet_mtus(conf.ml2.physical_network_mtus)  # validated here, read by the type drivers
     base_mac = str(conf.base_mac)
     _validate_base_mac(base_mac)
     return Settings(
@@ -346,7 +345,6 @@ def validate(conf: cfg.ConfigOpts) -> Settings:
         project_network_types=project_types,
         mechanism_drivers=_names(conf, "ml2", "mechanism_drivers"),
         extension_drivers=_names(conf, "ml2", "extension_drivers"),
-        physnet_mtus=mtus,
         max_bind_tries=int(conf.ml2.max_bind_tries),
         max_retries=int(conf.database.max_retries),
         agent_down_time=int(conf.agent_down_time),

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ml2core.segments import allocator
-from ml2core.segments.allocator import Candidates
-from ml2core.segments.ranges_db import candidate_pools_for
+from ml2core.segments import pools
+from ml2core.segments.pools import Candidates
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,8 +30,11 @@ __all__ = [
 ]
 
 #: Stored for "no physical network" / "no ID": NULLs never collide in a unique key.
-NO_PHYSNET = allocator.NO_PHYSNET
-NO_ID = allocator.NO_ID
+NO_PHYSNET = pools.NO_PHYSNET
+NO_ID = pools.NO_ID
+
+# The allocator (SQLAlchemy) is imported at the first call, not when a
+# driver package imports ml2core.api.
 
 
 def _session(context: Context) -> Session:
@@ -44,6 +46,8 @@ def _session(context: Context) -> Session:
 
 def claim_segment(context: Context, network_type: str, physical_network: str, segmentation_id: int) -> bool:
     """Claim exactly this ID (``''`` / ``0`` for none); False if it is taken. One INSERT."""
+    from ml2core.segments import allocator
+
     return allocator.claim(_session(context), network_type, physical_network, segmentation_id)
 
 
@@ -51,6 +55,8 @@ def release_segment_id(
     context: Context, network_type: str, physical_network: str, segmentation_id: int
 ) -> bool:
     """Free an ID; False if it was not allocated. One DELETE."""
+    from ml2core.segments import allocator
+
     return allocator.release(_session(context), network_type, physical_network, segmentation_id)
 
 
@@ -68,6 +74,8 @@ def candidate_pools(
     created through the API), less the IDs of other projects' ranges.
     ``physical_network`` restricts the pools.
     """
+    from ml2core.segments.ranges_db import candidate_pools_for
+
     return candidate_pools_for(
         _session(context), driver, project_id=project_id, physical_network=physical_network
     )
@@ -75,4 +83,6 @@ def candidate_pools(
 
 def allocate_from(context: Context, network_type: str, pools: list[Candidates]) -> tuple[str, int] | None:
     """Claim a free ID from the first pool that has one: ``(physnet, id)`` or ``None``."""
+    from ml2core.segments import allocator
+
     return allocator.allocate(_session(context), network_type, pools)

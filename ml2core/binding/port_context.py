@@ -13,15 +13,6 @@ from ml2core.exceptions import InvalidInput
 
 
 @dataclass
-class LevelDecision:
-    """What one driver did at one level of an attempt."""
-
-    driver: str
-    outcome: str  # bound | continued | declined | error
-    reason: str = ""
-
-
-@dataclass
 class BindingState:
     """The result a driver produced through the context in one ``bind_port`` call."""
 

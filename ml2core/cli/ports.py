@@ -35,10 +35,6 @@ SHOW_FIELDS = (
 )
 
 
-def _ips(value: Any) -> str:
-    return "\n".join(f"{ip['ip_address']} ({ip['subnet_id']})" for ip in value or [])
-
-
 def port_record(port: dict[str, Any]) -> Record:
     """A port as a ``Field | Value`` record."""
     keys = [k for k in SHOW_FIELDS if k in port]

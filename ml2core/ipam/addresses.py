@@ -104,10 +104,3 @@ def allocate(
                 return ip
             cursor = _first_free(session, subnet_id, cursor, high, version)
     return None
-
-
-def release_port(session: Session, port_id: str, subnet_ids: Sequence[str] | None = None) -> None:
-    stmt = sa.delete(_T).where(_T.c.port_id == port_id)
-    if subnet_ids is not None:
-        stmt = stmt.where(_T.c.subnet_id.in_(list(subnet_ids)))
-    session.execute(stmt)

@@ -17,7 +17,6 @@ T = TypeVar("T")
 TYPE_DRIVERS = "ml2core.type_drivers"
 MECHANISM_DRIVERS = "ml2core.mechanism_drivers"
 EXTENSION_DRIVERS = "ml2core.extension_drivers"
-DATAPLANE = "ml2core.dataplane"
 
 
 def installed(namespace: str) -> list[str]:

@@ -11,7 +11,7 @@ from ml2core.config import Settings
 from ml2core.context import Context
 from ml2core.exceptions import ConfigError, InvalidInput, NoNetworkAvailable
 from ml2core.managers import loader
-from ml2core.segments import allocator
+from ml2core.segments import allocator, pools
 
 
 class TypeManager:
@@ -87,8 +87,8 @@ class TypeManager:
         allocator.release(
             context.session,
             segment["network_type"],
-            segment.get("physical_network") or allocator.NO_PHYSNET,
-            segment.get("segmentation_id") or allocator.NO_ID,
+            segment.get("physical_network") or pools.NO_PHYSNET,
+            segment.get("segmentation_id") or pools.NO_ID,
         )
 
     def max_mtu(self, segments: list[dict[str, Any]], default: int) -> int:

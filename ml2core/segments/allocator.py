@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,10 +23,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ml2core.db.models import PHYSNET_LEN, TYPE_LEN, SegmentAllocation
+from ml2core.segments.pools import Candidates, merge_ranges
 
 _T: sa.Table = SegmentAllocation.__table__  # type: ignore[assignment]
-NO_PHYSNET = ""
-NO_ID = 0
 # A safety bound: each lost race means another controller took an ID, so
 # this is only reached under absurd contention.
 _MAX_LOST_RACES = 10_000
@@ -35,46 +33,6 @@ _MAX_LOST_RACES = 10_000
 # times the last, from the first to the largest.
 _BATCH_SIZES = (16, 64, 256, 1024, 4096)
 _FIRST_BATCH, _MAX_BATCH = _BATCH_SIZES[0], _BATCH_SIZES[-1]
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Inclusive ID ranges of one physical network, tried as one pool."""
-
-    physical_network: str
-    ranges: tuple[tuple[int, int], ...]
-
-
-def merge_ranges(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """Sorted, non-overlapping, non-adjacent union of inclusive ranges."""
-    merged: list[list[int]] = []
-    for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], high)
-        else:
-            merged.append([low, high])
-    return tuple((a, b) for a, b in merged)
-
-
-def subtract_ranges(
-    ranges: Iterable[tuple[int, int]], holes: Iterable[tuple[int, int]]
-) -> tuple[tuple[int, int], ...]:
-    """The IDs of ``ranges`` outside every one of ``holes``, as merged inclusive ranges."""
-    result: list[tuple[int, int]] = []
-    cut = merge_ranges(holes)
-    for low, high in merge_ranges(ranges):
-        cursor = low
-        for hole_low, hole_high in cut:
-            if hole_high < cursor or hole_low > high:
-                continue
-            if hole_low > cursor:
-                result.append((cursor, hole_low - 1))
-            cursor = max(cursor, hole_high + 1)
-            if cursor > high:
-                break
-        if cursor <= high:
-            result.append((cursor, high))
-    return tuple(result)
 
 
 _KEY_MATCH = (
@@ -98,9 +56,6 @@ _CLAIM: dict[str, sa.Insert] = {
 }
 _CLAIM["mariadb"] = _CLAIM["mysql"]
 _RELEASE = sa.delete(_T).where(*_KEY_MATCH, _T.c.segmentation_id == sa.bindparam("sid"))
-_IS_ALLOCATED = sa.select(_T.c.segmentation_id).where(
-    *_KEY_MATCH, _T.c.segmentation_id == sa.bindparam("sid")
-)
 
 
 def _gap_read(batch: int) -> sa.Select[int]:
@@ -150,11 +105,6 @@ def release(session: Session, network_type: str, physical_network: str, segmenta
     """Delete the allocation row; False if it was not allocated."""
     params = {"nt": network_type, "pn": physical_network, "sid": segmentation_id}
     return bool(session.connection().execute(_RELEASE, params).rowcount)
-
-
-def is_allocated(session: Session, network_type: str, physical_network: str, segmentation_id: int) -> bool:
-    params = {"nt": network_type, "pn": physical_network, "sid": segmentation_id}
-    return session.connection().execute(_IS_ALLOCATED, params).first() is not None
 
 
 def next_gap(session: Session, network_type: str, physical_network: str, after: int, high: int) -> int | None:
@@ -257,20 +207,6 @@ def allocated_in(
         stmt = stmt.where(_T.c.segmentation_id <= high)
     stmt = stmt.order_by(_T.c.physical_network, _T.c.segmentation_id)
     return [(str(p), int(s)) for p, s in session.execute(stmt)]
-
-
-def count_in(session: Session, network_type: str, physical_network: str, low: int, high: int) -> int:
-    """How many IDs of ``[low, high]`` are allocated (one COUNT on the index)."""
-    return int(
-        session.execute(
-            sa.select(sa.func.count()).where(
-                _T.c.network_type == network_type,
-                _T.c.physical_network == physical_network,
-                _T.c.segmentation_id >= low,
-                _T.c.segmentation_id <= high,
-            )
-        ).scalar_one()
-    )
 
 
 def free_subranges(allocated: Iterable[int], low: int, high: int) -> list[list[int]]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ml2core.db.models import NetworkSegmentRange
-from ml2core.segments.allocator import Candidates, subtract_ranges
+from ml2core.segments.pools import Candidates, subtract_ranges
 
 if TYPE_CHECKING:
     from ml2core.api.type_driver import TypeDriver

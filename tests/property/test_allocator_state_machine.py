@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 
 from ml2core.db.engine import Database, make_engine
 from ml2core.segments import allocator
-from ml2core.segments.allocator import Candidates
+from ml2core.segments.pools import Candidates
 
 TYPE = "vlan"
 PHYSNETS = ("physnet1", "physnet2")  # pools are tried in this order

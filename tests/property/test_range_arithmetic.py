@@ -7,7 +7,8 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ml2core.segments.allocator import free_subranges, merge_ranges, subtract_ranges
+from ml2core.segments.allocator import free_subranges
+from ml2core.segments.pools import merge_ranges, subtract_ranges
 
 one_range = st.tuples(st.integers(1, 60), st.integers(0, 15)).map(lambda t: (t[0], t[0] + t[1]))
 range_lists = st.lists(one_range, max_size=6)

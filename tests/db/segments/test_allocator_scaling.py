@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ml2core.db.engine import Database, make_engine
 from ml2core.segments import allocator
-from ml2core.segments.allocator import Candidates
+from ml2core.segments.pools import Candidates
 
 pytestmark = pytest.mark.slow
 ALLOCATED = 100_000
