@@ -3,10 +3,10 @@
     ml2core-agent --config-file /etc/ml2core/ml2core.conf [--config-file host.conf] [--once] [--debug]
 
 Exit codes: 0 after a clean stop (SIGTERM / SIGINT: the pass in progress
-is finished and the backend closed) or a ``--once`` pass that went
-through (ports the backend cannot realize are reported ``DOWN`` and do
-not fail it); 1 when the dataplane or the plugin cannot be reached, or a
-``--once`` pass failed; 2 for a configuration error (one line on stderr
+is finished and the backend closed) or a ``--once`` pass in which every
+port was realized; 1 when the dataplane or the plugin cannot be reached,
+or a ``--once`` pass failed, also when only some of its ports could not be
+realized (they are reported ``DOWN``, and stderr names them); 2 for a configuration error (one line on stderr
 naming the option); 130 when a second signal interrupted the pass.
 """
 
@@ -170,4 +170,7 @@ def _once(agent: Agent, err: TextIO) -> int:
         return _fail(err, f"state report failed: {result.report_error}", EXIT_ERROR)
     if result.failed_updates:
         return _fail(err, f"status updates failed for {', '.join(sorted(result.failed_updates))}", EXIT_ERROR)
+    if result.sync.errors:
+        failed = "; ".join(f"{port}: {reason}" for port, reason in sorted(result.sync.errors.items()))
+        return _fail(err, f"{len(result.sync.errors)} port(s) could not be realized: {failed}", EXIT_ERROR)
     return EXIT_OK

@@ -128,6 +128,15 @@ class BindingEngine:
                 {"driver": "-", "outcome": "declined", "reason": "the network has no segment to bind"}
             )
             return False
+        if not self.core.mechanisms.drivers:
+            entry["drivers"].append(
+                {
+                    "driver": "-",
+                    "outcome": "declined",
+                    "reason": "no mechanism drivers are configured: [ml2] mechanism_drivers",
+                }
+            )
+            return False
         ids = {s.get("id") for s in segments}
         for driver in self.core.mechanisms.drivers:
             decision: dict[str, Any] = {"driver": driver.name, "outcome": "declined", "reason": ""}

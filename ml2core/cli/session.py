@@ -84,10 +84,36 @@ class Session:
 
     @property
     def plugin(self) -> Ml2Plugin:
-        """An ``Ml2Plugin`` on the configured database (made on first use)."""
+        """An ``Ml2Plugin`` on the configured database (made on first use).
+
+        Says on stderr, in one line, which default it falls back to when
+        neither ``--config-file`` nor ``--db-url`` chose.
+        """
         if self._plugin is None:
+            notice = self.fallback_notice()
+            if notice:
+                print(f"ml2core: {notice}", file=self.err)
             self._plugin = Ml2Plugin(self.conf, db_url=self.db_url)
         return self._plugin
+
+    def fallback_notice(self) -> str | None:
+        """What this command uses by default instead of by choice, or None."""
+        parts = []
+        if self._db_url is None:
+            location = self.conf.get_location("connection", "database")
+            if location is None or location.location == cfg.Locations.opt_default:
+                url = self.db_url
+                where = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+                shown = f"{url} ({os.path.abspath(where)})" if where else url
+                parts.append(f"the default database {shown}")
+        if not self.config_files:
+            parts.append("the default configuration (no mechanism drivers: nothing binds)")
+        if not parts:
+            return None
+        given = "no --config-file" if not self.config_files else "no [database] connection in the config files"
+        if self._db_url is None and not self.config_files:
+            given = "no --config-file or --db-url"
+        return f"{given} given: using {' and '.join(parts)}"
 
     def close(self) -> None:
         """Close the plugin if one was made."""

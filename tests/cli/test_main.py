@@ -99,3 +99,33 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert missing.stderr == "ml2core: error: No network with a name or ID of 'nope' exists.\n"
     usage = subprocess.run([str(SCRIPT), "network"], capture_output=True, text=True, check=False, env=env)
     assert usage.returncode == 2 and len(usage.stderr.strip().splitlines()) == 1
+
+
+def test_a_default_database_and_configuration_are_announced(tmp_path, monkeypatch) -> None:
+    """Issue 21: one stderr line names the database and configuration the CLI fell back to."""
+    monkeypatch.chdir(tmp_path)
+    result = run_main("network", "list")
+    assert result.code == 0
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("ml2core: no --config-file or --db-url given: ")
+    assert f"sqlite:///ml2core.sqlite ({tmp_path / 'ml2core.sqlite'})" in line
+    assert "no mechanism drivers" in line
+    url = f"sqlite:///{tmp_path / 'chosen.sqlite'}"
+    (line,) = run_main("network", "list", "--db-url", url).err.strip().splitlines()
+    assert "default configuration" in line and "database" not in line
+
+
+def test_nothing_is_announced_when_both_are_chosen(cli) -> None:
+    result = cli("network", "list")
+    assert result.code == 0 and result.err == ""
+
+
+def test_a_port_without_mechanism_drivers_is_explained(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'bare.sqlite'}"
+    net = run_main("network", "create", "n", "--db-url", url, "-f", "json").json()
+    port = run_main(
+        "port", "create", "p", "--network", net["id"], "--host", "compute1", "--db-url", url, "-f", "json"
+    ).json()
+    assert port["binding:vif_type"] == "binding_failed"
+    explained = run_main("port", "explain", port["id"], "--db-url", url)
+    assert "no mechanism drivers are configured: [ml2] mechanism_drivers" in explained.out

@@ -261,3 +261,18 @@ def test_the_daemon_survives_failing_passes(write_conf: WriteConf, slow_agents: 
     code, _, err = agent.finish()
 
     assert code == 0 and err.count("pass failed") >= 3
+
+
+def test_once_exits_1_when_a_port_could_not_be_realized(make_agent: Any, backend: Any) -> None:
+    """Issue 21: ``--once`` exits non-zero, naming the port and the reason, when any port failed."""
+    from drivers.agent.cli import _once
+    from tests.unit.agent.fakes import port_info
+
+    agent, _client = make_agent([port_info("good"), port_info("bad")])
+    backend.errors = {"bad": "tap missing"}
+    err = io.StringIO()
+    assert _once(agent, err) == 1
+    assert err.getvalue() == "ml2core-agent: error: 1 port(s) could not be realized: bad: tap missing\n"
+    backend.errors = {}
+    err = io.StringIO()
+    assert _once(agent, err) == 0 and err.getvalue() == ""
