@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -89,6 +90,11 @@ class _Formatter(logging.Formatter):
         return super().format(record)
 
 
+#: Chatty libraries: driver discovery (about 100 lines a command) and alembic's
+#: per-connection notes stay out of ``--debug`` unless they warn.
+_QUIET = ("stevedore", "alembic")
+
+
 def _setup_logging(debug: bool, err: TextIO) -> tuple[logging.Handler, int]:
     handler = logging.StreamHandler(err)
     handler.setFormatter(_Formatter(debug))
@@ -96,7 +102,17 @@ def _setup_logging(debug: bool, err: TextIO) -> tuple[logging.Handler, int]:
     previous = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.ERROR)
+    if debug:
+        for name in _QUIET:
+            logging.getLogger(name).setLevel(logging.WARNING)
     return handler, previous
+
+
+def _error(err: TextIO, message: str, exc: BaseException, debug: bool) -> None:
+    """One line; with ``--debug`` the traceback first."""
+    if debug:
+        traceback.print_exception(exc, file=err)
+    err.write(message)
 
 
 def _one_line(text: str) -> str:
@@ -133,25 +149,25 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         emit(result, getattr(args, "format", "table"), getattr(args, "columns", []), out)
         return 0
     except CliError as exc:
-        err.write(f"{PROG}: error: {_one_line(str(exc))}\n")
+        _error(err, f"{PROG}: error: {_one_line(str(exc))}\n", exc, debug)
         return exc.exit_code
     except Ml2CoreError as exc:
-        err.write(f"{PROG}: error: {_one_line(str(exc))}\n")
+        _error(err, f"{PROG}: error: {_one_line(str(exc))}\n", exc, debug)
         return EXIT_ERROR
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")
         return 130
     except Exception as exc:
-        if debug:
-            raise
-        err.write(
-            f"{PROG}: error: {type(exc).__name__}: {_one_line(str(exc))} (--debug shows the traceback)\n"
-        )
+        hint = "" if debug else " (--debug shows the traceback)"
+        _error(err, f"{PROG}: error: {type(exc).__name__}: {_one_line(str(exc))}{hint}\n", exc, debug)
         return EXIT_ERROR
     finally:
         session.close()
         logging.getLogger().removeHandler(handler)
         logging.getLogger().setLevel(level)
+        if debug:
+            for name in _QUIET:
+                logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 if __name__ == "__main__":

@@ -97,23 +97,25 @@ class Session:
         return self._plugin
 
     def fallback_notice(self) -> str | None:
-        """What this command uses by default instead of by choice, or None."""
-        parts = []
-        if self._db_url is None:
-            location = self.conf.get_location("connection", "database")
-            if location is None or location.location == cfg.Locations.opt_default:
-                url = self.db_url
-                where = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
-                shown = f"{url} ({os.path.abspath(where)})" if where else url
-                parts.append(f"the default database {shown}")
-        if not self.config_files:
-            parts.append("the default configuration (no mechanism drivers: nothing binds)")
-        if not parts:
+        """The default database (and configuration) this command falls back to, or None.
+
+        None when ``--db-url`` or a config file's ``[database] connection``
+        chose the database: then the caller chose where it works.
+        """
+        if self._db_url is not None:
             return None
-        given = "no --config-file" if not self.config_files else "no [database] connection in the config files"
-        if self._db_url is None and not self.config_files:
-            given = "no --config-file or --db-url"
-        return f"{given} given: using {' and '.join(parts)}"
+        location = self.conf.get_location("connection", "database")
+        if location is not None and location.location != cfg.Locations.opt_default:
+            return None
+        url = self.db_url
+        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+        shown = f"{url} ({os.path.abspath(path)})" if path else url
+        if self.config_files:
+            return f"no [database] connection in the config files: using the default database {shown}"
+        return (
+            f"no --config-file or --db-url given: using the default database {shown} "
+            "and the default configuration (no mechanism drivers: nothing binds)"
+        )
 
     def close(self) -> None:
         """Close the plugin if one was made."""

@@ -111,8 +111,13 @@ def test_a_default_database_and_configuration_are_announced(tmp_path, monkeypatc
     assert f"sqlite:///ml2core.sqlite ({tmp_path / 'ml2core.sqlite'})" in line
     assert "no mechanism drivers" in line
     url = f"sqlite:///{tmp_path / 'chosen.sqlite'}"
-    (line,) = run_main("network", "list", "--db-url", url).err.strip().splitlines()
-    assert "default configuration" in line and "database" not in line
+    assert run_main("network", "list", "--db-url", url).err == ""
+    conf = tmp_path / "no-db.conf"
+    conf.write_text("[ml2]\nmechanism_drivers = openvswitch\n")
+    (line,) = run_main("network", "list", "--config-file", str(conf)).err.strip().splitlines()
+    assert line.startswith(
+        "ml2core: no [database] connection in the config files: using the default database"
+    )
 
 
 def test_nothing_is_announced_when_both_are_chosen(cli) -> None:
@@ -128,4 +133,16 @@ def test_a_port_without_mechanism_drivers_is_explained(tmp_path) -> None:
     ).json()
     assert port["binding:vif_type"] == "binding_failed"
     explained = run_main("port", "explain", port["id"], "--db-url", url)
-    assert "no mechanism drivers are configured: [ml2] mechanism_drivers" in explained.out
+    assert "no mechanism drivers are configured: [ml2] mechanism_drivers" in " ".join(explained.out.split())
+
+
+def test_debug_shows_the_traceback_and_not_driver_discovery(cli) -> None:
+    """Issue 21: ``--debug`` promised tracebacks; it printed about 100 lines of stevedore instead."""
+    quiet = cli("network", "show", "nope")
+    assert quiet.code == 1 and "Traceback" not in quiet.err
+    loud = cli("--debug", "network", "show", "nope")
+    assert loud.code == 1
+    assert loud.err.startswith("Traceback (most recent call last):")
+    assert loud.err.rstrip().endswith("ml2core: error: No network with a name or ID of 'nope' exists.")
+    assert "stevedore" not in loud.err and "alembic" not in loud.err
+    assert "stevedore" not in cli("--debug", "network", "list").err
