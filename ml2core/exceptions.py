@@ -23,6 +23,7 @@ The tree::
     │   ├── SegmentRangeNotFound
     │   └── AgentNotFound
     ├── Conflict                          the request contradicts current state
+    │   ├── SegmentRangeOverlaps
     │   └── InUse
     │       ├── VlanIdInUse
     │       ├── TunnelIdInUse
@@ -77,6 +78,7 @@ __all__ = [
     "SegmentNotFound",
     "SegmentRangeInUse",
     "SegmentRangeNotFound",
+    "SegmentRangeOverlaps",
     "SubnetInUse",
     "SubnetNotFound",
     "TunnelIdInUse",
@@ -192,6 +194,12 @@ class NetworkInUse(InUse):
 
 class SubnetInUse(InUse):
     template = "Unable to complete operation on subnet {subnet_id}: {reason}"
+
+
+class SegmentRangeOverlaps(Conflict):
+    """A new or resized network segment range overlaps stored ranges (``range_id`` lists them)."""
+
+    template = "Network segment range overlaps with range(s) with id {range_id}"
 
 
 class SegmentRangeInUse(InUse):

@@ -39,7 +39,8 @@ class InUse:
     network_id: str | None
     network_name: str
     dynamic: bool = False
-    in_range: bool = True
+    #: Whether the ID lies in the type's ranges; None for a flat network (no ID, no ranges).
+    in_range: bool | None = True
 
 
 @dataclass
@@ -54,6 +55,12 @@ class Usage:
     free: int = 0
     in_use: list[InUse] = field(default_factory=list)
 
+    def ranges_value(self) -> list[list[int]] | None:
+        """The ranges as lists; None for flat, which has no IDs to range over."""
+        if self.network_type == constants.TYPE_FLAT:
+            return None
+        return [[lo, hi] for lo, hi in self.ranges]
+
     @property
     def percent(self) -> float:
         """Share of the ranges in use, 0 to 100."""
@@ -64,7 +71,7 @@ class Usage:
         return {
             "network_type": self.network_type,
             "physical_network": self.physical_network,
-            "ranges": [[lo, hi] for lo, hi in self.ranges],
+            "ranges": self.ranges_value(),
             "size": self.size,
             "used": self.used,
             "free": self.free,
@@ -169,7 +176,7 @@ def compute_usage(plugin: Ml2Plugin, ctx: Context, flat_networks: Iterable[str] 
         if network_type == constants.TYPE_FLAT:
             usage = result.setdefault((network_type, physnet), Usage(network_type, physnet, size=1, free=1))
             usage.used, usage.free = 1, 0
-            usage.in_use.append(InUse(None, net_id, name))
+            usage.in_use.append(InUse(None, net_id, name, in_range=None))
         elif seg_id is not None:
             usage = result.setdefault((network_type, physnet), Usage(network_type, physnet))
             if not _inside(seg_id, usage.ranges):
@@ -195,7 +202,8 @@ def format_in_use(value: list[dict[str, Any]], limit: int = 8) -> str:
     for u in value[:limit]:
         label = u["network"] or (u["network_id"] or "")[:8]
         seg = "flat" if u["segmentation_id"] is None else str(u["segmentation_id"])
-        marks = [m for m, on in (("dynamic", u["dynamic"]), ("outside the ranges", not u["in_range"])) if on]
+        outside = u["in_range"] is False
+        marks = [m for m, on in (("dynamic", u["dynamic"]), ("outside the ranges", outside)) if on]
         lines.append(f"{seg}: {label}" + (f" ({', '.join(marks)})" if marks else ""))
     if len(value) > limit:
         lines.append(f"... and {len(value) - limit} more")
@@ -208,8 +216,8 @@ def _percent(value: float) -> str:
     return f"{value:.1f}%"
 
 
-def _ranges(value: list[list[int]]) -> str:
-    return "\n".join(f"{lo}-{hi}" for lo, hi in value) or "-"
+def _ranges(value: list[list[int]] | None) -> str:
+    return "\n".join(f"{lo}-{hi}" for lo, hi in value or []) or "-"
 
 
 def usage_table(usages: list[Usage], *, limit: int = 8) -> Table:
@@ -218,7 +226,7 @@ def usage_table(usages: list[Usage], *, limit: int = 8) -> Table:
         [
             u.network_type,
             u.physical_network,
-            [[lo, hi] for lo, hi in u.ranges],
+            u.ranges_value(),
             u.size,
             u.used,
             u.free,

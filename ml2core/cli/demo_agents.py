@@ -50,26 +50,26 @@ def check_prerequisites() -> None:
     """Raise CliError naming what is missing for ``--dataplane`` (root, tools, backends)."""
     if os.geteuid() != 0:
         raise CliError(
-            "ml2core demo --dataplane needs root: it creates network namespaces, veth pairs and "
+            "demo --dataplane needs root: it creates network namespaces, veth pairs and "
             "private Open vSwitch daemons; run it as root, or run 'ml2core demo' without --dataplane"
         )
     agent_command()
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         raise CliError(
-            f"ml2core demo --dataplane needs {', '.join(missing)} (Debian packages iproute2, "
+            f"demo --dataplane needs {', '.join(missing)} (Debian packages iproute2, "
             "iputils-ping, ethtool, openvswitch-switch)"
         )
     names = {ep.name for ep in entry_points(group="ml2core.dataplane")}
     absent = [b for b in BACKENDS if b not in names]
     if absent:
-        raise CliError(f"ml2core demo --dataplane: no dataplane backend {', '.join(absent)} is installed")
+        raise CliError(f"demo --dataplane: no dataplane backend {', '.join(absent)} is installed")
     for name in BACKENDS:
         try:
             _backend_class(name)
         except ImportError as exc:
             raise CliError(
-                f"ml2core demo --dataplane: the {name} backend cannot be loaded ({exc}); "
+                f"demo --dataplane: the {name} backend cannot be loaded ({exc}); "
                 "install the agent extra: pip install 'ml2core[agent]'"
             ) from exc
 
@@ -121,9 +121,7 @@ def agent_command() -> str:
         return beside
     found = shutil.which("ml2core-agent")
     if found is None:
-        raise CliError(
-            "ml2core demo --dataplane needs the ml2core-agent command (pip install 'ml2core[agent]')"
-        )
+        raise CliError("demo --dataplane needs the ml2core-agent command (pip install 'ml2core[agent]')")
     return found
 
 

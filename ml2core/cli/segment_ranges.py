@@ -102,7 +102,25 @@ def _create(session: Session, args: argparse.Namespace) -> Record:
         body["physical_network"] = args.physical_network
     if args.project:
         body["project_id"] = args.project
-    return _record(session.plugin.create_network_segment_range(session.ctx, body))
+    created = session.plugin.create_network_segment_range(session.ctx, body)
+    defaults = session.plugin.get_network_segment_ranges(
+        session.ctx, {"default": [True], "network_type": [created["network_type"]]}
+    )
+    overlap = [
+        f"{d['minimum']}-{d['maximum']}"
+        for d in defaults
+        if d["physical_network"] == created["physical_network"]
+        and d["minimum"] <= created["maximum"]
+        and d["maximum"] >= created["minimum"]
+    ]
+    if overlap:
+        # Accepted, as Neutron does; but the operator should know.
+        print(
+            f"ml2core: warning: the range overlaps the configured range {', '.join(overlap)}: "
+            "its IDs there stay available to every project",
+            file=session.err,
+        )
+    return _record(created)
 
 
 def _delete(session: Session, args: argparse.Namespace) -> None:

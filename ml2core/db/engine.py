@@ -75,7 +75,11 @@ def make_engine(
     try:
         parsed = sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise ConfigError(option=_OPTION, entry=url, reason=str(exc)) from exc
+        reason = str(exc)
+        if "://" not in url:
+            # A bare file path: the commonest mistake.
+            reason += f"; for a SQLite file write sqlite:///{os.path.abspath(url)}"
+        raise ConfigError(option=_OPTION, entry=url, reason=reason) from exc
     kwargs: dict[str, Any] = {"future": True}
     backend = parsed.get_backend_name()
     memory = False
@@ -111,13 +115,20 @@ def _check_sqlite_directory(url: sa.engine.URL) -> None:
     path = url.database or ""
     if path.startswith("file:"):
         return  # a URI (?uri=true): SQLite's own syntax
-    directory = os.path.dirname(os.path.abspath(path))
+    full = os.path.abspath(path)
+    directory = os.path.dirname(full)
+    # SQLite's own "unable to open database file" names no file: say which, and why.
+    reason = None
     if not os.path.isdir(directory):
-        raise ConfigError(
-            option=_OPTION,
-            entry=_shown(url),
-            reason=f"unable to open database file: its directory {directory} does not exist",
-        )
+        reason = f"unable to open database file: its directory {directory} does not exist"
+    elif os.path.isdir(full):
+        reason = f"unable to open database file {full}: it is a directory"
+    elif os.path.exists(full) and not os.access(full, os.R_OK | os.W_OK):
+        reason = f"unable to open database file {full}: no permission to read and write it"
+    elif not os.path.exists(full) and not os.access(directory, os.W_OK | os.X_OK):
+        reason = f"unable to create database file {full}: no permission to write to {directory}"
+    if reason is not None:
+        raise ConfigError(option=_OPTION, entry=_shown(url), reason=reason)
 
 
 def _check_connect_arguments(engine: Engine) -> None:

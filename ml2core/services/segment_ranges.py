@@ -8,6 +8,7 @@ or are shared.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -19,11 +20,13 @@ from ml2core.api.type_driver import TypeDriver
 from ml2core.context import Context
 from ml2core.core import Core, row_exists, row_gone
 from ml2core.db.models import Network, NetworkSegment, NetworkSegmentRange
-from ml2core.exceptions import InvalidInput, SegmentRangeInUse, SegmentRangeNotFound
+from ml2core.exceptions import InvalidInput, SegmentRangeInUse, SegmentRangeNotFound, SegmentRangeOverlaps
 from ml2core.query import Attr, apply_filters
 from ml2core.segments.allocator import allocated_in, free_subranges
 from ml2core.segments.ranges_db import lock_stored_range
 from ml2core.validation import boolean, check_keys, integer, new_id, string, unwrap
+
+LOG = logging.getLogger(__name__)
 
 _NAMESPACE = uuid.UUID("6f1c2b8e-4a43-4b8f-9c53-2f1c0f3c9a11")
 CREATE_KEYS = {
@@ -122,6 +125,31 @@ class SegmentRangeService:
             "default": False,
         }
 
+    def default_overlap(self, network_type: str, physnet: str, minimum: int, maximum: int) -> list[str]:
+        """The configured (default) ranges that ``[minimum, maximum]`` overlaps, as ``min-max``."""
+        return [
+            f"{d['minimum']}-{d['maximum']}"
+            for d in self._defaults()
+            if d["network_type"] == network_type
+            and (d["physical_network"] or "") == physnet
+            and d["minimum"] <= maximum
+            and d["maximum"] >= minimum
+        ]
+
+    def _warn_default_overlap(self, network_type: str, physnet: str, minimum: int, maximum: int) -> None:
+        overlap = self.default_overlap(network_type, physnet, minimum, maximum)
+        if overlap:
+            # Accepted, as in Neutron: its IDs stay allocatable to every project from the default range.
+            LOG.warning(
+                "network segment range %s %s %d-%d overlaps the configured range(s) %s: the IDs in both "
+                "remain available to every project through the configured range",
+                network_type,
+                physnet or "-",
+                minimum,
+                maximum,
+                ", ".join(overlap),
+            )
+
     def _driver(self, network_type: object) -> TypeDriver:
         driver = self.core.types.driver(network_type, "network_type")
         if driver.segmentation_id_bounds() is None:
@@ -163,6 +191,8 @@ class SegmentRangeService:
         def run(c: Context) -> dict[str, Any]:
             session = c.session
             assert session is not None
+            _check_overlap(session, driver.get_type(), physnet or "", minimum, maximum)
+            self._warn_default_overlap(driver.get_type(), physnet or "", minimum, maximum)
             row = NetworkSegmentRange(
                 id=range_id,
                 name=name,
@@ -257,6 +287,7 @@ class SegmentRangeService:
                 raise SegmentRangeInUse(
                     range_id=range_id, reason=f"IDs {stranded[:10]} are in use outside the new bounds"
                 )
+            _check_overlap(session, row.network_type, row.physical_network, minimum, maximum, exclude=row.id)
             if "name" in data:
                 row.name = string(data["name"], "name")
             row.minimum, row.maximum = minimum, maximum
@@ -279,12 +310,35 @@ class SegmentRangeService:
                 raise SegmentRangeNotFound(range_id=range_id, field="id")
             used = used_in(session, row.network_type, row.physical_network, row.minimum, row.maximum)
             if used:
-                raise SegmentRangeInUse(range_id=range_id, reason=f"{len(used)} IDs of it are in use")
+                count = "1 ID of it is" if len(used) == 1 else f"{len(used)} IDs of it are"
+                raise SegmentRangeInUse(range_id=range_id, reason=f"{count} in use")
             session.execute(sa.delete(NetworkSegmentRange).where(NetworkSegmentRange.id == range_id))
 
         self.core.write(
             "delete_network_segment_range", ctx, run, done=row_gone(NetworkSegmentRange, range_id)
         )
+
+
+def _check_overlap(
+    session: Session, network_type: str, physnet: str, minimum: int, maximum: int, exclude: str | None = None
+) -> None:
+    """SegmentRangeOverlaps if a stored range of the same type and physnet overlaps (as Neutron).
+
+    Ranges from configuration are not compared, as in Neutron (see
+    ``_warn_default_overlap``). Two controllers creating overlapping
+    ranges at the same instant can both pass, as in Neutron.
+    """
+    stmt = sa.select(NetworkSegmentRange.id).where(
+        NetworkSegmentRange.network_type == network_type,
+        NetworkSegmentRange.physical_network == physnet,
+        NetworkSegmentRange.minimum <= maximum,
+        NetworkSegmentRange.maximum >= minimum,
+    )
+    if exclude is not None:
+        stmt = stmt.where(NetworkSegmentRange.id != exclude)
+    ids = sorted(session.execute(stmt).scalars())
+    if ids:
+        raise SegmentRangeOverlaps(range_id=", ".join(ids), field="minimum")
 
 
 def _matches(item: dict[str, Any], filters: object) -> bool:

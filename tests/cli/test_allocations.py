@@ -40,7 +40,7 @@ def test_empty_cloud_shows_every_range_free(tor_cloud: Cloud) -> None:
     assert rows[("vlan", "physnet1")]["Ranges"] == [[100, 109]]
     assert rows[("vxlan", None)]["Size"] == 10
     assert all(r["Used"] == 0 and r["Free"] == r["Size"] for r in rows.values())
-    assert rows[("flat", "public")]["Ranges"] == []
+    assert rows[("flat", "public")]["Ranges"] is None  # a flat network has no IDs to range over
 
 
 def test_counts_percentages_and_holders(tor_cloud: Cloud) -> None:
@@ -109,6 +109,7 @@ def test_flat_physnet_in_use(tor_cloud: Cloud) -> None:
     )
     flat = _rows(tor_cloud)[("flat", "public")]
     assert (flat["Used"], flat["Free"], flat["In Use"][0]["network"]) == (1, 0, "pub")
+    assert flat["In Use"][0]["in_range"] is None and flat["In Use"][0]["segmentation_id"] is None
 
 
 def test_filters(tor_cloud: Cloud) -> None:

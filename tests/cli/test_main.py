@@ -146,3 +146,19 @@ def test_debug_shows_the_traceback_and_not_driver_discovery(cli) -> None:
     assert loud.err.rstrip().endswith("ml2core: error: No network with a name or ID of 'nope' exists.")
     assert "stevedore" not in loud.err and "alembic" not in loud.err
     assert "stevedore" not in cli("--debug", "network", "list").err
+
+
+def test_no_error_message_repeats_the_program_name() -> None:
+    """``ml2core: error: ml2core demo --dataplane: …`` said the name twice (issue 21)."""
+    import re
+    from pathlib import Path
+
+    import ml2core.cli
+
+    sources = Path(ml2core.cli.__file__).parent.glob("*.py")
+    doubled = [
+        f"{path.name}: {m.group(0)}"
+        for path in sources
+        for m in re.finditer(r"CliError\(\s*f?[\"']ml2core\b[^\"']*", path.read_text())
+    ]
+    assert doubled == []

@@ -85,3 +85,27 @@ def test_bad_range_values(cli: Run) -> None:
     assert negative.code == 2
     unknown = cli("segment-range", "delete", "ghost")
     assert unknown.code == 1 and "No network segment range" in one_line_error(unknown)
+
+
+def test_a_range_over_the_configured_one_is_accepted_with_a_warning(cli: Run) -> None:
+    """As in Neutron it is accepted; the operator is told (issue 21)."""
+    result = cli(
+        "segment-range", "create", "over", "--network-type", "vxlan", "--minimum", "1005", "--maximum", "1020"
+    )
+    assert result.code == 0
+    assert result.err.strip() == (
+        "ml2core: warning: the range overlaps the configured range 1000-1009: "
+        "its IDs there stay available to every project"
+    )
+    clear = cli(
+        "segment-range",
+        "create",
+        "clear",
+        "--network-type",
+        "vxlan",
+        "--minimum",
+        "1100",
+        "--maximum",
+        "1120",
+    )
+    assert clear.code == 0 and clear.err == ""

@@ -433,3 +433,51 @@ def test_a_range_configured_twice_is_listed_once(make_sqlite_plugin) -> None:
     plugin = make_sqlite_plugin(ml2_type_vxlan={"vni_ranges": ["10:20", "10:20"]})
     ranges = plugin.get_network_segment_ranges(Context.admin(), filters={"network_type": ["vxlan"]})
     assert [(r["minimum"], r["maximum"]) for r in ranges] == [(10, 20)]
+
+
+def test_overlapping_stored_ranges_are_refused_as_neutron(make_plugin: PluginFactory) -> None:
+    """Neutron's NetworkSegmentRangeOverlaps: same type and physnet, stored ranges only (issue 21)."""
+    from ml2core.exceptions import Conflict, SegmentRangeOverlaps
+
+    plugin = make_plugin(**STANDARD)
+    first = plugin.create_network_segment_range(ADMIN, vxlan_range(7000, 7009))
+    second = plugin.create_network_segment_range(ADMIN, vxlan_range(7010, 7019))
+    before = plugin.get_network_segment_ranges(ADMIN)
+    for low, high in ((7009, 7012), (6990, 7000), (7003, 7004)):
+        with pytest.raises(SegmentRangeOverlaps) as err:
+            plugin.create_network_segment_range(ADMIN, vxlan_range(low, high))
+        assert isinstance(err.value, Conflict) and first["id"] in str(err.value)
+    with pytest.raises(SegmentRangeOverlaps) as err:
+        plugin.update_network_segment_range(ADMIN, first["id"], {"maximum": 7010})
+    assert second["id"] in str(err.value) and first["id"] not in str(err.value)
+    assert plugin.get_network_segment_ranges(ADMIN) == before
+    # A range may be resized over its own IDs; the configured range (1000:1001) is not compared.
+    plugin.update_network_segment_range(ADMIN, first["id"], {"minimum": 7001})
+    plugin.create_network_segment_range(ADMIN, vxlan_range(1000, 1005))
+
+
+def test_deleting_a_range_in_use_counts_in_words(make_plugin: PluginFactory) -> None:
+    plugin = make_plugin(**STANDARD)
+    created = plugin.create_network_segment_range(ADMIN, vxlan_range(7000, 7009))
+    plugin.create_network(ADMIN, provider_vxlan(7009))
+    with pytest.raises(SegmentRangeInUse, match="1 ID of it is in use"):
+        plugin.delete_network_segment_range(ADMIN, created["id"])
+
+
+def test_a_bare_physnet_gives_project_networks_vlans(make_plugin: PluginFactory) -> None:
+    """What docs/operator/configuration.rst says of its sample (issue 21): bare = 1 to 4094, for projects too."""
+    plugin = make_plugin(
+        ml2={"type_drivers": ["vlan"], "project_network_types": ["vlan"]},
+        ml2_type_vlan={"network_vlan_ranges": ["physnet1:100:100", "physnet2"]},
+    )
+    first = plugin.create_network(Context("p1"), {})
+    second = plugin.create_network(Context("p1"), {})
+    seen = {
+        (
+            s["provider:physical_network"],
+            s["provider:segmentation_id"] if s["provider:physical_network"] == "physnet1" else 0,
+        )
+        for s in (plugin.get_network(ADMIN, n["id"]) for n in (first, second))
+    }
+    assert seen == {("physnet1", 100), ("physnet2", 0)}
+    assert 1 <= plugin.get_network(ADMIN, second["id"])["provider:segmentation_id"] <= 4094
