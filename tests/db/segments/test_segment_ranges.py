@@ -465,7 +465,7 @@ def test_deleting_a_range_in_use_counts_in_words(make_plugin: PluginFactory) -> 
 
 
 def test_a_bare_physnet_gives_project_networks_vlans(make_plugin: PluginFactory) -> None:
-    """What docs/operator/configuration.rst says of its sample (issue 21): bare = 1 to 4094, for projects too."""
+    """What docs/operator/configuration.rst says of its sample: a bare physnet is VLANs 1 to 4094."""
     plugin = make_plugin(
         ml2={"type_drivers": ["vlan"], "project_network_types": ["vlan"]},
         ml2_type_vlan={"network_vlan_ranges": ["physnet1:100:100", "physnet2"]},
